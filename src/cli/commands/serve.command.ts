@@ -1,0 +1,94 @@
+import { Command, CommandRunner, Option } from 'nest-commander';
+import { parseNodeConfig, RawOptions } from '../../config/node-config';
+import { runNode } from '../../node/node-runner';
+
+/**
+ * `p2p serve`: run a node. Each flag also reads P2P_<FLAG>; defaults are applied by
+ * parseNodeConfig (so an unset flag and an unset variable are told apart from a default).
+ */
+@Command({ name: 'serve', description: 'Run a storage node until SIGTERM/SIGINT (then it leaves the cluster gracefully)' })
+export class ServeCommand extends CommandRunner {
+  async run(_: string[], options: RawOptions): Promise<void> {
+    await runNode(parseNodeConfig(options));
+  }
+
+  @Option({ flags: '--listen <host:port>', description: 'address the p2p listener binds (default ":3000", every interface)', env: 'P2P_LISTEN' })
+  parseListen(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--db <path>', description: 'SQLite database (default "p2p.db"); chunks go under <its folder>/blobs/', env: 'P2P_DB' })
+  parseDb(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--bootstrap <host:port,...>', description: 'nodes to join through (none: start a new cluster or rejoin stored peers)', env: 'P2P_BOOTSTRAP' })
+  parseBootstrap(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--advertise <host:port>', description: 'address other nodes dial (default: --listen, with a usable host)', env: 'P2P_ADVERTISE' })
+  parseAdvertise(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--replicas <n>', description: 'copies kept of every file (default 3; fewer while fewer nodes exist)', env: 'P2P_REPLICAS' })
+  parseReplicas(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--write-quorum <n>', description: 'holders that must confirm before a store is acknowledged (default: a majority of the replicas)', env: 'P2P_WRITE_QUORUM' })
+  parseWriteQuorum(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--http <host:port|off>', description: 'HTTP API, /metrics, /healthz, /readyz (default: p2p port + 10000; "off" disables)', env: 'P2P_HTTP' })
+  parseHttp(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--cluster-secret <secret>', description: 'shared secret every node proves in the handshake (HMAC); unset: open cluster', env: 'P2P_CLUSTER_SECRET' })
+  parseClusterSecret(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--cluster-id <id>', description: 'name of the cluster; nodes of another cluster are refused (default "p2p-storage")', env: 'P2P_CLUSTER_ID' })
+  parseClusterId(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--api-token <token>', description: 'bearer token the HTTP API requires when a cluster secret is set', env: 'P2P_API_TOKEN' })
+  parseApiToken(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--gossip-profile <lan|local>', description: 'membership timings: lan (default) or local (fast, for tests on one machine)', env: 'P2P_GOSSIP_PROFILE' })
+  parseGossipProfile(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--tombstone-ttl <duration>', description: 'how long a delete is remembered (default 7d)', env: 'P2P_TOMBSTONE_TTL' })
+  parseTombstoneTtl(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--repair-grace <duration>', description: 'how long a node may be dead before its files are re-replicated (default 60s)', env: 'P2P_REPAIR_GRACE' })
+  parseRepairGrace(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--repair-bandwidth <size>', description: 'repair traffic limit per second, e.g. 50MiB (default 0 = unlimited)', env: 'P2P_REPAIR_BANDWIDTH' })
+  parseRepairBandwidth(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--log-level <level>', description: 'error, warn, info (default), debug or verbose', env: 'P2P_LOG_LEVEL' })
+  parseLogLevel(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--log-format <text|json>', description: 'text (default) or json lines', env: 'P2P_LOG_FORMAT' })
+  parseLogFormat(v: string) {
+    return v;
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The CLI's side of the client protocol: talks to the first reachable node of --bootstrap as
+ * a short-lived client (handshake role "client", so it is never a member or a holder).
+ * One code path per operation; chunks stream with a small window so memory stays bounded
+ * (a few chunks) whatever the file's size, and every chunk is verified end to end.
+ */
+import { randomBytes } from 'node:crypto';
+import { InvalidInputError, describeError } from '../common/errors';
+import { formatHostPort, parseAddressList } from '../config/address';
+import { parseDuration } from '../config/units';
+import { PeerConnectionPool } from '../transport/connection-pool';
+import { NodeIdentity } from '../transport/node-identity';
+import { P2pError } from '../common/errors';
+import { PeerUnreachableError } from '../transport/transport.errors';
+import { Chunk, FileHasher, chunkStream, sha256Hex } from '../storage/chunker';
+import { ChunkCorruptError } from '../storage/storage.errors';
+import { FileManifest, StoragePatterns, StoreResult, DeleteResult } from '../storage/storage.types';
+import { ClientOptions } from './options';
+
+/** Chunks in flight at once between the CLI and its node. */
+const WINDOW = 4;
+
+export class NodeClient {
+  private address: string | undefined;
+
+  private constructor(
+    private readonly pool: PeerConnectionPool,
+    private readonly candidates: string[],
+    private readonly timeoutMs: number,
+  ) {}
+
+  static fromOptions(options: ClientOptions): NodeClient {
+    const list = parseAddressList(options.bootstrap ?? '127.0.0.1:3000');
+    if (!list || list.length === 0) throw new InvalidInputError(`--bootstrap "${options.bootstrap}" must be a comma-separated list of host:port`);
+    const timeoutMs = parseDuration(options.timeout ?? '60s');
+    if (timeoutMs === undefined || timeoutMs <= 0) throw new InvalidInputError(`--timeout "${options.timeout}" is not a duration`);
+    const identity = new NodeIdentity({
+      nodeId: randomBytes(16).toString('hex'),
+      clusterId: options.clusterId || 'p2p-storage',
+      secret: options.clusterSecret || undefined,
+      listenHost: '127.0.0.1',
+      explicitAdvertise: 'client:0',
+      role: 'client',
+    });
+    return new NodeClient(new PeerConnectionPool(identity), list.map(formatHostPort), timeoutMs);
+  }
+
+  /** The node this client talks to: the first of --bootstrap that completes a handshake. */
+  async connect(): Promise<string> {
+    if (this.address) return this.address;
+    const problems: string[] = [];
+    for (const candidate of this.candidates) {
+      try {
+        await this.pool.connect(candidate);
+        this.address = candidate;
+        return candidate;
+      } catch (err) {
+        // A refused handshake (wrong secret) is final: say so rather than "unreachable".
+        if (err instanceof P2pError && err.code === 'HANDSHAKE_FAILED') throw err;
+        problems.push(`${candidate} (${describeError(err)})`);
+      }
+    }
+    throw new PeerUnreachableError(this.candidates.join(','), `no node answered: ${problems.join('; ')}`);
+  }
+
+  async store(key: string, source: AsyncIterable<Uint8Array>, onProgress?: (bytes: number) => void): Promise<StoreResult> {
+    const begin = await this.call<{ uploadId: string; chunkSize: number }>(StoragePatterns.clientStoreBegin, { key });
+    const hasher = new FileHasher();
+    let sent = 0;
+    try {
+      await runWindowed(chunkStream(source, begin.chunkSize), WINDOW, async (chunk: Chunk) => {
+        hasher.update(chunk.data);
+        await this.call(StoragePatterns.clientStoreChunk, { uploadId: begin.uploadId, index: chunk.index, hash: chunk.hash, blob: chunk.data });
+        sent += chunk.data.length;
+        onProgress?.(sent);
+      });
+      return await this.call<StoreResult>(StoragePatterns.clientStoreCommit, { uploadId: begin.uploadId, contentHash: hasher.digest().contentHash });
+    } catch (err) {
+      await this.call(StoragePatterns.clientStoreAbort, { uploadId: begin.uploadId }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  manifest(key: string): Promise<FileManifest> {
+    return this.call<FileManifest>(StoragePatterns.clientGetManifest, { key });
+  }
+
+  /**
+   * Streams a file's chunks in order to `write`, verifying each chunk and finally the whole
+   * content hash. `fromChunk` skips chunks the caller already has (resume).
+   */
+  async get(manifest: FileManifest, write: (data: Buffer) => Promise<void>, fromChunk = 0, onProgress?: (bytes: number) => void): Promise<void> {
+    let done = fromChunk * manifest.chunkSize;
+    const indexes = manifest.chunks.map((_, i) => i).slice(fromChunk);
+    const fetches = new Map<number, Promise<Buffer>>();
+    const fetch = (i: number) =>
+      this.call<{ blob?: Buffer }>(StoragePatterns.clientGetChunk, { key: manifest.key, hash: manifest.chunks[i] }).then((r) => {
+        const blob = r?.blob ?? Buffer.alloc(0);
+        if (sha256Hex(blob) !== manifest.chunks[i]) throw new ChunkCorruptError(manifest.chunks[i], `chunk ${i} as received`);
+        return blob;
+      });
+    for (let n = 0; n < indexes.length; n++) {
+      for (let k = n; k < Math.min(indexes.length, n + WINDOW); k++) if (!fetches.has(indexes[k])) fetches.set(indexes[k], fetch(indexes[k]));
+      const data = await fetches.get(indexes[n])!;
+      fetches.delete(indexes[n]);
+      await write(data);
+      done += data.length;
+      onProgress?.(done);
+    }
+  }
+
+  delete(key: string): Promise<DeleteResult> {
+    return this.call<DeleteResult>(StoragePatterns.clientDelete, { key });
+  }
+
+  close(): void {
+    this.pool.closeAll();
+  }
+
+  private async call<T>(pattern: string, data: object): Promise<T> {
+    const address = await this.connect();
+    return this.pool.request<T>(address, pattern, data, this.timeoutMs);
+  }
+}
+
+/** Runs `work` over an async sequence with at most `window` items in flight, in order of start. */
+async function runWindowed<T>(items: AsyncIterable<T>, window: number, work: (item: T) => Promise<void>): Promise<void> {
+  const inflight = new Set<Promise<void>>();
+  let failure: unknown;
+  for await (const item of items) {
+    if (failure) break;
+    const p: Promise<void> = work(item).catch((err) => {
+      failure ??= err;
+    });
+    inflight.add(p);
+    p.finally(() => inflight.delete(p));
+    if (inflight.size >= window) await Promise.race(inflight);
+  }
+  await Promise.all(inflight);
+  if (failure) throw failure;
+}
+
+export { FileHasher };

@@ -1,0 +1,188 @@
+/**
+ * The node's configuration, parsed once from flags (with their P2P_* environment fallbacks,
+ * applied by the CLI) into a typed, validated object. Every bad value is reported in one line.
+ */
+import * as path from 'node:path';
+import { z } from 'zod';
+import { InvalidInputError } from '../common/errors';
+import { HostPort, formatHostPort, parseAddressList, parseHostPort } from './address';
+import { parseDuration, parseSize } from './units';
+
+export type GossipProfile = 'lan' | 'local';
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'verbose';
+export type LogFormat = 'text' | 'json';
+
+export interface NodeConfig {
+  /** What the p2p listener binds. An empty host binds every interface. */
+  listen: HostPort;
+  /** What other nodes dial; undefined: derived from --listen (see NodeIdentityService). */
+  advertise: string | undefined;
+  dbPath: string;
+  /** The database's folder; chunks live under `<dataDir>/blobs/`. */
+  dataDir: string;
+  bootstrap: string[];
+  replicas: number;
+  /** undefined: a majority of the replicas. */
+  writeQuorum: number | undefined;
+  http: HostPort | 'off';
+  clusterId: string;
+  clusterSecret: string | undefined;
+  apiToken: string | undefined;
+  gossipProfile: GossipProfile;
+  tombstoneTtlMs: number;
+  repairGraceMs: number;
+  /** Bytes per second for repair traffic; 0 = unlimited. */
+  repairBandwidth: number;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+}
+
+/** The raw strings the serve command collected (flag value, else env var, else undefined). */
+export type RawOptions = Record<string, string | undefined>;
+
+export const SERVE_DEFAULTS = {
+  listen: ':3000',
+  db: 'p2p.db',
+  replicas: '3',
+  clusterId: 'p2p-storage',
+  gossipProfile: 'lan',
+  tombstoneTtl: '7d',
+  repairGrace: '60s',
+  repairBandwidth: '0',
+  logLevel: 'info',
+  logFormat: 'text',
+} as const;
+
+const hostPort = (flag: string) =>
+  z.string().transform((s, ctx) => {
+    const hp = parseHostPort(s);
+    if (!hp) ctx.addIssue({ code: 'custom', message: `--${flag} "${s}" is not host:port` });
+    return hp ?? z.NEVER;
+  });
+
+const duration = (flag: string) =>
+  z.string().transform((s, ctx) => {
+    const ms = parseDuration(s);
+    if (ms === undefined) ctx.addIssue({ code: 'custom', message: `--${flag} "${s}" is not a duration (e.g. 500ms, 60s, 10m, 7d)` });
+    return ms ?? z.NEVER;
+  });
+
+const positiveInt = (flag: string, max: number) =>
+  z.string().transform((s, ctx) => {
+    const n = Number(s);
+    if (!/^\d+$/.test(s.trim()) || n < 1 || n > max) {
+      ctx.addIssue({ code: 'custom', message: `--${flag} "${s}" must be a whole number from 1 to ${max}` });
+    }
+    return n;
+  });
+
+const oneOf = <T extends string>(flag: string, values: readonly T[]) =>
+  z.string().transform((s, ctx) => {
+    if (!values.includes(s as T)) ctx.addIssue({ code: 'custom', message: `--${flag} "${s}" must be one of ${values.join(', ')}` });
+    return s as T;
+  });
+
+const serveSchema = z.object({
+  listen: hostPort('listen'),
+  advertise: z.string().optional().transform((s, ctx) => {
+    if (s === undefined || s === '') return undefined;
+    const hp = parseHostPort(s);
+    if (!hp || hp.host === '' || hp.port === 0) {
+      ctx.addIssue({ code: 'custom', message: `--advertise "${s}" must be host:port with a host and a port` });
+      return z.NEVER;
+    }
+    return formatHostPort(hp);
+  }),
+  db: z.string().min(1, '--db must not be empty'),
+  bootstrap: z.string().optional().transform((s, ctx) => {
+    if (!s) return [];
+    const list = parseAddressList(s);
+    if (!list) ctx.addIssue({ code: 'custom', message: `--bootstrap "${s}" must be a comma-separated list of host:port` });
+    return (list ?? []).map(formatHostPort);
+  }),
+  replicas: positiveInt('replicas', 16),
+  writeQuorum: z.string().optional().transform((s, ctx) => {
+    if (s === undefined || s === '') return undefined;
+    const n = Number(s);
+    if (!/^\d+$/.test(s) || n < 1) ctx.addIssue({ code: 'custom', message: `--write-quorum "${s}" must be a whole number of at least 1` });
+    return n;
+  }),
+  http: z.string().optional(),
+  clusterId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, '--cluster-id must be 1-64 letters, digits, dots, dashes or underscores'),
+  clusterSecret: z.string().optional(),
+  apiToken: z.string().optional(),
+  gossipProfile: oneOf('gossip-profile', ['lan', 'local'] as const),
+  tombstoneTtl: duration('tombstone-ttl'),
+  repairGrace: duration('repair-grace'),
+  repairBandwidth: z.string().transform((s, ctx) => {
+    const b = parseSize(s);
+    if (b === undefined) ctx.addIssue({ code: 'custom', message: `--repair-bandwidth "${s}" is not a size per second (e.g. 50MiB, 0 = unlimited)` });
+    return b ?? 0;
+  }),
+  logLevel: oneOf('log-level', ['error', 'warn', 'info', 'debug', 'verbose'] as const),
+  logFormat: oneOf('log-format', ['text', 'json'] as const),
+});
+
+export function parseNodeConfig(raw: RawOptions): NodeConfig {
+  const withDefaults = { ...SERVE_DEFAULTS, ...definedOnly(raw) };
+  const parsed = serveSchema.safeParse(withDefaults);
+  if (!parsed.success) throw new InvalidInputError(joinIssues(parsed.error.issues));
+  const o = parsed.data;
+  const problems: string[] = [];
+  const http = parseHttp(o.http, o.listen, problems);
+  if (o.writeQuorum !== undefined && o.writeQuorum > o.replicas) {
+    problems.push(`--write-quorum ${o.writeQuorum} exceeds --replicas ${o.replicas}`);
+  }
+  if (problems.length) throw new InvalidInputError(problems.join('; '));
+  const dbPath = path.resolve(o.db);
+  return {
+    listen: o.listen,
+    advertise: o.advertise,
+    dbPath,
+    dataDir: path.dirname(dbPath),
+    bootstrap: o.bootstrap,
+    replicas: o.replicas,
+    writeQuorum: o.writeQuorum,
+    http,
+    clusterId: o.clusterId,
+    clusterSecret: o.clusterSecret || undefined,
+    apiToken: o.apiToken || undefined,
+    gossipProfile: o.gossipProfile,
+    tombstoneTtlMs: o.tombstoneTtl,
+    repairGraceMs: o.repairGrace,
+    repairBandwidth: o.repairBandwidth,
+    logLevel: o.logLevel,
+    logFormat: o.logFormat,
+  };
+}
+
+/** The write quorum in force: the flag, else a majority of the replicas actually placed. */
+export function effectiveWriteQuorum(config: Pick<NodeConfig, 'writeQuorum'>, placed: number): number {
+  const majority = Math.floor(placed / 2) + 1;
+  return Math.min(config.writeQuorum ?? majority, placed);
+}
+
+function parseHttp(text: string | undefined, listen: HostPort, problems: string[]): HostPort | 'off' {
+  if (text === 'off') return 'off';
+  if (text === undefined || text === '') {
+    if (listen.port === 0) return { host: listen.host, port: 0 };
+    if (listen.port + 10000 > 65535) {
+      problems.push(`--http has no default for --listen port ${listen.port} (port + 10000 > 65535): set --http`);
+      return 'off';
+    }
+    return { host: listen.host, port: listen.port + 10000 };
+  }
+  const hp = parseHostPort(text);
+  if (!hp) problems.push(`--http "${text}" must be host:port, :port or off`);
+  return hp ?? 'off';
+}
+
+function definedOnly(raw: RawOptions): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) if (v !== undefined) out[k] = String(v);
+  return out;
+}
+
+export function joinIssues(issues: ReadonlyArray<{ message: string }>): string {
+  return issues.map((i) => i.message).join('; ');
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { GossipModule } from '../gossip/gossip.module';
+import { StorageModule } from '../storage/storage.module';
+import { NodeStatusModule } from '../node/node-status.module';
+import { HealthController } from './health.controller';
+
+/** The HTTP side of a node (--http): health, metrics and the REST API. */
+@Module({
+  imports: [GossipModule, StorageModule, NodeStatusModule],
+  controllers: [HealthController],
+})
+export class HttpApiModule {}

@@ -1,0 +1,33 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { ConfigModule } from './config/config.module';
+import type { NodeConfig } from './config/node-config';
+import { GossipModule } from './gossip/gossip.module';
+import { HttpApiModule } from './http/http.module';
+import { NodeStatusModule } from './node/node-status.module';
+import { transportObserverProvider } from './node/transport-observer.provider';
+import { PeerRepositoryModule } from './peer-repository/peer-repository.module';
+import { StorageModule } from './storage/storage.module';
+import { TRANSPORT_OBSERVER } from './transport/transport-observer';
+
+@Global()
+@Module({ providers: [transportObserverProvider], exports: [TRANSPORT_OBSERVER] })
+class ObserverModule {}
+
+/** The root module of `p2p serve`: every feature module of a node. */
+@Module({})
+export class NodeModule {
+  static register(config: NodeConfig): DynamicModule {
+    return {
+      module: NodeModule,
+      imports: [
+        ConfigModule.forConfig(config),
+        PeerRepositoryModule.forRoot({ dbPath: config.dbPath }),
+        NodeStatusModule,
+        ObserverModule,
+        GossipModule,
+        StorageModule,
+        HttpApiModule,
+      ],
+    };
+  }
+}

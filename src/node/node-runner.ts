@@ -1,0 +1,79 @@
+/**
+ * Runs a node until it is told to stop: builds the Nest application, binds the p2p listener
+ * (our TCP strategy) and the HTTP side, starts gossip, logs the ready line, and on SIGTERM or
+ * SIGINT leaves the cluster gracefully before closing everything.
+ */
+import { INestApplication, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { AddressInfo } from 'node:net';
+import { describeError } from '../common/errors';
+import { createNodeLogger } from '../common/logger';
+import { formatHostPort } from '../config/address';
+import type { NodeConfig } from '../config/node-config';
+import { MembershipService } from '../gossip/membership.service';
+import { NodeModule } from '../node.module';
+import { NodeIdentity } from '../transport/node-identity';
+import { TcpTransportServer } from '../transport/tcp-transport.server';
+import { TRANSPORT_OBSERVER, TransportObserver } from '../transport/transport-observer';
+import { NodeStatus } from './node-status';
+
+export async function runNode(config: NodeConfig): Promise<void> {
+  const logger = createNodeLogger(config.logLevel, config.logFormat);
+  const app = await NestFactory.create(NodeModule.register(config), { logger, abortOnError: false });
+  const log = new Logger('Node');
+  const identity = app.get(NodeIdentity);
+  const status = app.get(NodeStatus);
+  const server = new TcpTransportServer({
+    host: config.listen.host,
+    port: config.listen.port,
+    identity: () => identity.local(),
+    observer: app.get<TransportObserver>(TRANSPORT_OBSERVER),
+    onListening: (address, port) => {
+      identity.setBoundPort(port);
+      status.p2pAddress = address;
+    },
+  });
+  app.connectMicroservice({ strategy: server });
+  try {
+    await app.startAllMicroservices();
+    const http = await listenHttp(app, config);
+    if (!config.clusterSecret) {
+      log.warn('no cluster secret set: any node that can reach this port can join (set --cluster-secret or P2P_CLUSTER_SECRET)');
+    }
+    await app.get(MembershipService).start();
+    status.started = true;
+    log.log(`ready: node=${identity.nodeId} p2p=${identity.advertise} http=${http} listen=${status.p2pAddress}`);
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw err;
+  }
+  await untilSignal();
+  log.log('leaving the cluster');
+  status.leaving = true;
+  await app.get(MembershipService).leave().catch((err) => log.warn(`leave failed: ${describeError(err)}`));
+  await app.close();
+  log.log('stopped');
+}
+
+async function listenHttp(app: INestApplication, config: NodeConfig): Promise<string> {
+  if (config.http === 'off') {
+    await app.init();
+    return 'off';
+  }
+  await app.listen(config.http.port, config.http.host || '0.0.0.0');
+  const addr = app.getHttpServer().address() as AddressInfo;
+  const host = config.http.host || '127.0.0.1';
+  return formatHostPort({ host: host === '0.0.0.0' ? '127.0.0.1' : host, port: addr.port });
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGTERM', done);
+      process.off('SIGINT', done);
+      resolve();
+    };
+    process.once('SIGTERM', done);
+    process.once('SIGINT', done);
+  });
+}

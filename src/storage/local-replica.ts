@@ -1,0 +1,78 @@
+/**
+ * This node's own copy of the data: chunks in the ChunkStore, manifests and tombstones in
+ * SQLite. Every holder-side operation (from a peer or from this node as coordinator) goes
+ * through here, so local and remote holders behave the same.
+ */
+import { Injectable, Logger } from '@nestjs/common';
+import { FileManifest, FileRepository } from '../peer-repository/file.repository';
+import { TombstoneRepository } from '../peer-repository/tombstone.repository';
+import { ChunkStore } from './chunk-store';
+import { ManifestReport } from './storage.types';
+import { ChunkNotFoundError } from './storage.errors';
+import { compareVersions } from './version';
+
+@Injectable()
+export class LocalReplica {
+  private readonly logger = new Logger('Storage');
+
+  constructor(
+    readonly chunks: ChunkStore,
+    private readonly files: FileRepository,
+    private readonly tombstones: TombstoneRepository,
+  ) {}
+
+  putChunk(hash: string, data: Buffer): Promise<boolean> {
+    return this.chunks.put(hash, data);
+  }
+
+  getChunk(hash: string): Promise<Buffer> {
+    return this.chunks.get(hash);
+  }
+
+  /**
+   * Makes a manifest visible on this node, only once every chunk it names is on disk
+   * (verified on write). Returns false when a newer version or a tombstone wins.
+   */
+  async commitManifest(manifest: FileManifest, holders: string[]): Promise<boolean> {
+    for (const hash of new Set(manifest.chunks)) {
+      if (!(await this.chunks.has(hash))) throw new ChunkNotFoundError(hash);
+    }
+    return this.files.saveManifest(manifest, holders);
+  }
+
+  async report(key: string): Promise<ManifestReport> {
+    const [manifest, tombstone] = await Promise.all([this.files.get(key), this.tombstones.get(key)]);
+    return { manifest, tombstone: tombstone ? { key: tombstone.key, version: tombstone.version } : null };
+  }
+
+  /** Rolls back a manifest a failed store left behind (only that exact version). */
+  async dropManifest(key: string, version: string): Promise<boolean> {
+    const current = await this.files.get(key);
+    if (!current || current.version !== version) return false;
+    await this.files.delete(key);
+    await this.collectGarbage(current.chunks);
+    return true;
+  }
+
+  /** Applies a delete; frees the chunks no other manifest uses. */
+  async applyTombstone(key: string, version: string): Promise<boolean> {
+    const before = await this.files.get(key);
+    const removed = await this.tombstones.applyDelete(key, version);
+    if (removed && before && compareVersions(before.version, version) < 0) await this.collectGarbage(before.chunks);
+    return removed;
+  }
+
+  /** Deletes the given chunks unless a manifest still references them. */
+  async collectGarbage(candidates: string[]): Promise<number> {
+    const referenced = await this.files.referencedChunkHashes();
+    let freed = 0;
+    for (const hash of new Set(candidates)) {
+      if (referenced.has(hash)) continue;
+      await this.chunks.delete(hash).then(
+        () => (freed += 1),
+        (err) => this.logger.warn(`could not free chunk ${hash}: ${String(err)}`),
+      );
+    }
+    return freed;
+  }
+}

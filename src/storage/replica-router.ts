@@ -1,0 +1,87 @@
+/**
+ * Sends a holder-side operation to a node by id: straight to LocalReplica when the node is
+ * this one, over the transport otherwise. The coordinator never cares which.
+ */
+import { Injectable } from '@nestjs/common';
+import { MembershipService } from '../gossip/membership.service';
+import { PeerConnectionPool } from '../transport/connection-pool';
+import { PeerUnreachableError } from '../transport/transport.errors';
+import { NodeIdentity } from '../transport/node-identity';
+import { FileManifest } from '../peer-repository/file.repository';
+import { LocalReplica } from './local-replica';
+import { ManifestReport, StoragePatterns } from './storage.types';
+import { ChunkCorruptError } from './storage.errors';
+import { sha256Hex } from './chunker';
+
+/** Chunk transfers carry 1 MiB; give them longer than control messages. */
+const CHUNK_TIMEOUT_MS = 30_000;
+const CONTROL_TIMEOUT_MS = 10_000;
+
+@Injectable()
+export class ReplicaRouter {
+  constructor(
+    private readonly identity: NodeIdentity,
+    private readonly membership: MembershipService,
+    private readonly pool: PeerConnectionPool,
+    private readonly local: LocalReplica,
+  ) {}
+
+  isSelf(nodeId: string): boolean {
+    return nodeId === this.identity.nodeId;
+  }
+
+  async putChunk(nodeId: string, hash: string, data: Buffer): Promise<void> {
+    if (this.isSelf(nodeId)) {
+      await this.local.putChunk(hash, data);
+      return;
+    }
+    await this.pool.request(this.address(nodeId), StoragePatterns.chunkPut, { hash, blob: data }, CHUNK_TIMEOUT_MS);
+  }
+
+  /** Fetches a chunk and verifies it: a peer's bad copy is never passed on. */
+  async getChunk(nodeId: string, hash: string): Promise<Buffer> {
+    if (this.isSelf(nodeId)) return this.local.getChunk(hash);
+    const reply = await this.pool.request<{ blob?: Buffer }>(this.address(nodeId), StoragePatterns.chunkGet, { hash }, CHUNK_TIMEOUT_MS);
+    const blob = reply?.blob ?? Buffer.alloc(0);
+    if (sha256Hex(blob) !== hash) throw new ChunkCorruptError(hash, `copy from ${nodeId}`);
+    return blob;
+  }
+
+  async commit(nodeId: string, manifest: FileManifest, holders: string[]): Promise<boolean> {
+    if (this.isSelf(nodeId)) return this.local.commitManifest(manifest, holders);
+    const reply = await this.pool.request<{ saved: boolean }>(
+      this.address(nodeId),
+      StoragePatterns.manifestCommit,
+      { manifest, holders },
+      CONTROL_TIMEOUT_MS,
+    );
+    return Boolean(reply?.saved);
+  }
+
+  async report(nodeId: string, key: string): Promise<ManifestReport> {
+    if (this.isSelf(nodeId)) return this.local.report(key);
+    return this.pool.request<ManifestReport>(this.address(nodeId), StoragePatterns.manifestGet, { key }, CONTROL_TIMEOUT_MS);
+  }
+
+  async drop(nodeId: string, key: string, version: string): Promise<void> {
+    if (this.isSelf(nodeId)) {
+      await this.local.dropManifest(key, version);
+      return;
+    }
+    await this.pool.request(this.address(nodeId), StoragePatterns.manifestDrop, { key, version }, CONTROL_TIMEOUT_MS);
+  }
+
+  async tombstone(nodeId: string, key: string, version: string): Promise<void> {
+    if (this.isSelf(nodeId)) {
+      await this.local.applyTombstone(key, version);
+      return;
+    }
+    await this.pool.request(this.address(nodeId), StoragePatterns.tombstoneApply, { key, version }, CONTROL_TIMEOUT_MS);
+  }
+
+  private address(nodeId: string): string {
+    const address = this.membership.addressOf(nodeId);
+    if (!address) throw new PeerUnreachableError(nodeId, 'no known address');
+    return address;
+  }
+}

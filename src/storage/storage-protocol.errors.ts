@@ -1,0 +1,15 @@
+import { ExitCode, P2pError } from '../common/errors';
+
+/** A client or peer broke the store protocol (chunk order, sizes). */
+export class StorageProtocolError extends P2pError {
+  constructor(detail: string) {
+    super(`store protocol violation: ${detail}`, 'STORAGE_PROTOCOL', ExitCode.failure);
+  }
+}
+
+/** The upload id is unknown here (expired, aborted or never begun on this node). */
+export class UploadNotFoundError extends P2pError {
+  constructor(uploadId: string) {
+    super(`upload ${uploadId} is not in progress on this node`, 'UPLOAD_NOT_FOUND', ExitCode.failure);
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Storage messages: holder-side operations from other nodes (`storage.*`) and the client
+ * protocol the CLI speaks to any node (`client.*`). Inputs come off the wire untrusted, so
+ * each handler checks the shape it needs before touching the disk.
+ */
+import { Controller } from '@nestjs/common';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
+import { TcpPeerContext } from '../transport/tcp-transport.server';
+import { FileManifest } from '../peer-repository/file.repository';
+import { LocalReplica } from './local-replica';
+import { StorageService } from './storage.service';
+import { StoragePatterns } from './storage.types';
+import { StorageProtocolError } from './storage-protocol.errors';
+import { VersionClock } from './version';
+import { parseManifest } from './manifest-validation';
+
+@Controller()
+export class StorageController {
+  constructor(
+    private readonly storage: StorageService,
+    private readonly local: LocalReplica,
+    private readonly versions: VersionClock,
+  ) {}
+
+  // ---- holder side (node to node) ----
+
+  @MessagePattern(StoragePatterns.chunkPut)
+  async chunkPut(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
+    requirePeer(ctx);
+    const { hash, blob } = fields(msg, { hash: 'string', blob: 'buffer' });
+    return { stored: await this.local.putChunk(hash, blob) };
+  }
+
+  @MessagePattern(StoragePatterns.chunkGet)
+  async chunkGet(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
+    requirePeer(ctx);
+    const { hash } = fields(msg, { hash: 'string' });
+    return { blob: await this.local.getChunk(hash) };
+  }
+
+  @MessagePattern(StoragePatterns.manifestCommit)
+  async manifestCommit(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
+    requirePeer(ctx);
+    const raw = msg as { manifest?: unknown; holders?: unknown };
+    const manifest: FileManifest = parseManifest(raw?.manifest);
+    const holders = Array.isArray(raw?.holders) ? raw.holders.filter((h): h is string => typeof h === 'string').slice(0, 64) : [];
+    this.versions.observe(manifest.version);
+    return { saved: await this.local.commitManifest(manifest, holders) };
+  }
+
+  @MessagePattern(StoragePatterns.manifestGet)
+  async manifestGet(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
+    requirePeer(ctx);
+    const { key } = fields(msg, { key: 'string' });
+    return this.local.report(key);
+  }
+
+  @MessagePattern(StoragePatterns.manifestDrop)
+  async manifestDrop(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
+    requirePeer(ctx);
+    const { key, version } = fields(msg, { key: 'string', version: 'string' });
+    return { dropped: await this.local.dropManifest(key, version) };
+  }
+
+  @MessagePattern(StoragePatterns.tombstoneApply)
+  async tombstoneApply(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
+    requirePeer(ctx);
+    const { key, version } = fields(msg, { key: 'string', version: 'string' });
+    this.versions.observe(version);
+    return { removed: await this.local.applyTombstone(key, version) };
+  }
+
+  // ---- client protocol (CLI to any node) ----
+
+  @MessagePattern(StoragePatterns.clientStoreBegin)
+  storeBegin(@Payload() msg: unknown) {
+    const { key } = fields(msg, { key: 'string' });
+    return this.storage.beginStore(key);
+  }
+
+  @MessagePattern(StoragePatterns.clientStoreChunk)
+  storeChunk(@Payload() msg: unknown) {
+    const { uploadId, index, hash, blob } = fields(msg, { uploadId: 'string', index: 'number', hash: 'string', blob: 'buffer' });
+    return this.storage.storeChunk(uploadId, index, hash, blob);
+  }
+
+  @MessagePattern(StoragePatterns.clientStoreCommit)
+  storeCommit(@Payload() msg: unknown) {
+    const { uploadId } = fields(msg, { uploadId: 'string' });
+    const contentHash = (msg as { contentHash?: unknown }).contentHash;
+    return this.storage.commitStore(uploadId, typeof contentHash === 'string' ? contentHash : undefined);
+  }
+
+  @MessagePattern(StoragePatterns.clientStoreAbort)
+  storeAbort(@Payload() msg: unknown) {
+    const { uploadId } = fields(msg, { uploadId: 'string' });
+    this.storage.abortStore(uploadId);
+    return { aborted: true };
+  }
+
+  @MessagePattern(StoragePatterns.clientGetManifest)
+  getManifest(@Payload() msg: unknown) {
+    const { key } = fields(msg, { key: 'string' });
+    return this.storage.manifest(key);
+  }
+
+  @MessagePattern(StoragePatterns.clientGetChunk)
+  async getChunk(@Payload() msg: unknown) {
+    const { key, hash } = fields(msg, { key: 'string', hash: 'string' });
+    return { blob: await this.storage.chunk(key, hash) };
+  }
+
+  @MessagePattern(StoragePatterns.clientDelete)
+  delete(@Payload() msg: unknown) {
+    const { key } = fields(msg, { key: 'string' });
+    return this.storage.delete(key);
+  }
+}
+
+type FieldType = 'string' | 'number' | 'buffer';
+type FieldValue<T extends FieldType> = T extends 'string' ? string : T extends 'number' ? number : Buffer;
+
+/** Picks typed fields off an untrusted message, or throws StorageProtocolError naming the first bad one. */
+function fields<S extends Record<string, FieldType>>(msg: unknown, shape: S): { [K in keyof S]: FieldValue<S[K]> } {
+  if (typeof msg !== 'object' || msg === null) throw new StorageProtocolError('message is not an object');
+  const out: Record<string, unknown> = {};
+  for (const [name, type] of Object.entries(shape)) {
+    const v = (msg as Record<string, unknown>)[name];
+    const ok = type === 'buffer' ? Buffer.isBuffer(v) : type === 'number' ? Number.isSafeInteger(v) : typeof v === 'string' && v.length <= 4096;
+    if (!ok) throw new StorageProtocolError(`field "${name}" must be a ${type}`);
+    out[name] = v;
+  }
+  return out as { [K in keyof S]: FieldValue<S[K]> };
+}
+
+/** Holder-side operations are for cluster members, never for CLI clients. */
+function requirePeer(ctx: TcpPeerContext): void {
+  if (ctx.peer.role !== 'peer') throw new StorageProtocolError('holder operations are for cluster members only');
+}

@@ -1,0 +1,35 @@
+import * as path from 'node:path';
+import { Module } from '@nestjs/common';
+import { NODE_CONFIG } from '../config/config.tokens';
+import type { NodeConfig } from '../config/node-config';
+import { GossipModule } from '../gossip/gossip.module';
+import { TransportModule } from '../transport/transport.module';
+import { NodeIdentity } from '../transport/node-identity';
+import { ChunkStore } from './chunk-store';
+import { LocalReplica } from './local-replica';
+import { ReplicaRouter } from './replica-router';
+import { StorageController } from './storage.controller';
+import { StorageService } from './storage.service';
+import { VersionClock } from './version';
+
+@Module({
+  imports: [TransportModule, GossipModule],
+  controllers: [StorageController],
+  providers: [
+    {
+      provide: ChunkStore,
+      inject: [NODE_CONFIG],
+      useFactory: async (config: NodeConfig) => {
+        const store = new ChunkStore(path.join(config.dataDir, 'blobs'));
+        await store.init();
+        return store;
+      },
+    },
+    { provide: VersionClock, inject: [NodeIdentity], useFactory: (identity: NodeIdentity) => new VersionClock(identity.nodeId) },
+    LocalReplica,
+    ReplicaRouter,
+    StorageService,
+  ],
+  exports: [StorageService, LocalReplica],
+})
+export class StorageModule {}

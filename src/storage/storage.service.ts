@@ -1,0 +1,229 @@
+/**
+ * The coordinator: any node can take a store, get or delete from a client and carry it out
+ * across the holders placement picks.
+ *
+ * Store: the client streams chunks in order; each verified chunk is written to every holder
+ * still in the store (in parallel; a holder that fails drops out) before the client gets its
+ * ack, so at most one chunk per client is in memory here. Commit writes the manifest to the
+ * holders; the store is acknowledged when a write quorum confirmed, otherwise the confirmed
+ * manifests are rolled back and the client gets QuorumNotReachedError: no half-visible file.
+ *
+ * Get: the newest manifest among the holders (a newer tombstone means deleted), then each
+ * chunk from this node if held, else from the holders in turn, verified.
+ *
+ * Delete: a tombstone with a fresh version goes to every alive member.
+ */
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { NODE_CONFIG } from '../config/config.tokens';
+import { NodeConfig, effectiveWriteQuorum } from '../config/node-config';
+import { describeError } from '../common/errors';
+import { MembershipService } from '../gossip/membership.service';
+import { FileManifest } from '../peer-repository/file.repository';
+import { DEFAULT_CHUNK_SIZE, sha256Hex } from './chunker';
+import { LocalReplica } from './local-replica';
+import { placeKey } from './placement';
+import { ReplicaRouter } from './replica-router';
+import { ChunkCorruptError, ChunkNotFoundError, FileNotFoundError, QuorumNotReachedError } from './storage.errors';
+import { StorageProtocolError, UploadNotFoundError } from './storage-protocol.errors';
+import { DeleteResult, ManifestReport, StoreResult } from './storage.types';
+import { UploadSession } from './upload-session';
+import { validateKey } from './key';
+import { VersionClock, compareVersions } from './version';
+
+const SESSION_IDLE_MS = 5 * 60_000;
+const SOURCES_TTL_MS = 60_000;
+
+@Injectable()
+export class StorageService implements OnModuleDestroy {
+  private readonly sessions = new Map<string, UploadSession>();
+  /** Who had the manifest of a key at its last lookup: where a get fetches chunks from. */
+  private readonly sources = new Map<string, { version: string; nodeIds: string[]; at: number }>();
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly logger = new Logger('Storage');
+
+  constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    private readonly membership: MembershipService,
+    private readonly router: ReplicaRouter,
+    private readonly local: LocalReplica,
+    private readonly versions: VersionClock,
+  ) {
+    this.sweeper = setInterval(() => this.expireSessions(), 30_000);
+    this.sweeper.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweeper);
+  }
+
+  /** Holders placement gives a key now: this node and the alive members. */
+  holdersFor(key: string): string[] {
+    return placeKey(key, this.membership.placementIds(), this.config.replicas);
+  }
+
+  beginStore(rawKey: string): { uploadId: string; chunkSize: number; holders: string[]; writeQuorum: number } {
+    const key = validateKey(rawKey);
+    const holders = this.holdersFor(key);
+    const writeQuorum = effectiveWriteQuorum(this.config, holders.length);
+    const session = new UploadSession(key, this.versions.next(), holders, writeQuorum, DEFAULT_CHUNK_SIZE);
+    this.sessions.set(session.id, session);
+    return { uploadId: session.id, chunkSize: session.chunkSize, holders, writeQuorum };
+  }
+
+  async storeChunk(uploadId: string, index: number, hash: string, data: Buffer): Promise<{ received: number }> {
+    const session = this.session(uploadId);
+    const run = session.tail.then(() => this.acceptChunk(session, index, hash, data));
+    session.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async commitStore(uploadId: string, claimedContentHash?: string): Promise<StoreResult> {
+    const session = this.session(uploadId);
+    await session.tail;
+    this.sessions.delete(uploadId);
+    const { size, contentHash } = session.hasher.digest();
+    if (claimedContentHash && claimedContentHash !== contentHash) {
+      throw new ChunkCorruptError(contentHash, `the file's content hash differs from the client's (${claimedContentHash})`);
+    }
+    const manifest: FileManifest = {
+      key: session.key,
+      version: session.version,
+      size,
+      contentHash,
+      chunkSize: session.chunkSize,
+      chunks: session.chunkHashes,
+      createdAt: Date.now(),
+    };
+    const holders = [...session.live];
+    const results = await Promise.allSettled(holders.map((id) => this.router.commit(id, manifest, session.holders)));
+    const confirmed = holders.filter((_, i) => results[i].status === 'fulfilled' && (results[i] as PromiseFulfilledResult<boolean>).value);
+    if (confirmed.length < session.writeQuorum) {
+      await Promise.allSettled(confirmed.map((id) => this.router.drop(id, manifest.key, manifest.version)));
+      throw new QuorumNotReachedError(session.key, confirmed.length, session.writeQuorum);
+    }
+    this.logger.log(`stored "${session.key}" (${size} bytes, ${manifest.chunks.length} chunks) on ${confirmed.length}/${session.holders.length} holders`);
+    return {
+      key: session.key,
+      version: session.version,
+      size,
+      contentHash,
+      chunks: manifest.chunks.length,
+      holders: session.holders,
+      confirmed,
+      writeQuorum: session.writeQuorum,
+    };
+  }
+
+  abortStore(uploadId: string): void {
+    this.sessions.delete(uploadId);
+  }
+
+  /** The newest live manifest of a key across its holders, or FileNotFoundError. */
+  async manifest(rawKey: string): Promise<FileManifest> {
+    const key = validateKey(rawKey);
+    let found = await this.lookup(key, this.holdersFor(key));
+    if (!found.manifest && !found.tombstone) {
+      // Placement may have moved since the store: ask every alive member before giving up.
+      found = await this.lookup(key, this.membership.placementIds());
+    }
+    if (!found.manifest) throw new FileNotFoundError(key);
+    return found.manifest;
+  }
+
+  /** One chunk of a key's file: from this node if it holds it, else from a holder, verified. */
+  async chunk(rawKey: string, hash: string): Promise<Buffer> {
+    const key = validateKey(rawKey);
+    if (await this.local.chunks.has(hash)) {
+      try {
+        return await this.local.getChunk(hash);
+      } catch (err) {
+        this.logger.warn(`local copy of chunk ${hash} unusable (${describeError(err)}); trying holders`);
+      }
+    }
+    let sources = this.sources.get(key);
+    if (!sources || Date.now() - sources.at > SOURCES_TTL_MS) {
+      await this.manifest(key);
+      sources = this.sources.get(key);
+    }
+    const candidates = (sources?.nodeIds ?? []).filter((id) => !this.router.isSelf(id));
+    let lastError: unknown;
+    for (const nodeId of candidates) {
+      try {
+        return await this.router.getChunk(nodeId, hash);
+      } catch (err) {
+        lastError = err;
+        this.logger.warn(`chunk ${hash.slice(0, 12)} from ${nodeId.slice(0, 8)} failed: ${describeError(err)}; trying the next holder`);
+      }
+    }
+    if (lastError) throw lastError;
+    throw new ChunkNotFoundError(hash);
+  }
+
+  async delete(rawKey: string): Promise<DeleteResult> {
+    const key = validateKey(rawKey);
+    await this.manifest(key);
+    const version = this.versions.next();
+    await this.local.applyTombstone(key, version);
+    const others = this.membership.alive().map((m) => m.nodeId);
+    const results = await Promise.allSettled(others.map((id) => this.router.tombstone(id, key, version)));
+    const failed = results.filter((r) => r.status === 'rejected').length;
+    if (failed) this.logger.warn(`delete of "${key}" did not reach ${failed} member(s) yet`);
+    this.sources.delete(key);
+    return { key, version };
+  }
+
+  private async acceptChunk(session: UploadSession, index: number, hash: string, data: Buffer): Promise<{ received: number }> {
+    session.lastActivity = Date.now();
+    if (index !== session.nextIndex) throw new StorageProtocolError(`chunk ${index} arrived, expected ${session.nextIndex}`);
+    if (data.length === 0 || data.length > session.chunkSize) throw new StorageProtocolError(`chunk ${index} has ${data.length} bytes`);
+    if (sha256Hex(data) !== hash) throw new ChunkCorruptError(hash, `chunk ${index} as received`);
+    const targets = [...session.live];
+    const results = await Promise.allSettled(targets.map((id) => this.router.putChunk(id, hash, data)));
+    results.forEach((r, i) => {
+      if (r.status === 'rejected') {
+        session.live.delete(targets[i]);
+        this.logger.warn(`holder ${targets[i].slice(0, 8)} dropped out of the store of "${session.key}": ${describeError(r.reason)}`);
+      }
+    });
+    if (session.live.size < session.writeQuorum) {
+      this.sessions.delete(session.id);
+      throw new QuorumNotReachedError(session.key, session.live.size, session.writeQuorum);
+    }
+    session.hasher.update(data);
+    session.chunkHashes.push(hash);
+    return { received: session.chunkHashes.length };
+  }
+
+  private async lookup(key: string, nodeIds: string[]): Promise<ManifestReport> {
+    const reports = await Promise.allSettled(nodeIds.map((id) => this.router.report(id, key)));
+    let manifest: FileManifest | null = null;
+    let tombstone: ManifestReport['tombstone'] = null;
+    const holders = new Map<string, string[]>();
+    reports.forEach((r, i) => {
+      if (r.status !== 'fulfilled' || !r.value) return;
+      const m = r.value.manifest;
+      if (m && (!manifest || compareVersions(m.version, manifest.version) > 0)) manifest = m;
+      if (m) holders.set(m.version, [...(holders.get(m.version) ?? []), nodeIds[i]]);
+      const t = r.value.tombstone;
+      if (t && (!tombstone || compareVersions(t.version, tombstone.version) > 0)) tombstone = t;
+    });
+    const winner = manifest as FileManifest | null;
+    const grave = tombstone as ManifestReport['tombstone'];
+    if (winner) this.versions.observe(winner.version);
+    if (grave) this.versions.observe(grave.version);
+    if (winner && grave && compareVersions(grave.version, winner.version) >= 0) return { manifest: null, tombstone: grave };
+    if (winner) this.sources.set(key, { version: winner.version, nodeIds: holders.get(winner.version) ?? [], at: Date.now() });
+    return { manifest: winner, tombstone: grave };
+  }
+
+  private session(uploadId: string): UploadSession {
+    const session = this.sessions.get(String(uploadId));
+    if (!session) throw new UploadNotFoundError(String(uploadId));
+    return session;
+  }
+
+  private expireSessions(): void {
+    const cutoff = Date.now() - SESSION_IDLE_MS;
+    for (const [id, s] of this.sessions) if (s.lastActivity < cutoff) this.sessions.delete(id);
+  }
+}

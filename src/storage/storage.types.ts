@@ -1,0 +1,45 @@
+/** Shapes shared by the storage service, its controller and the CLI client. */
+import type { FileManifest } from '../peer-repository/file.repository';
+
+export type { FileManifest };
+
+/** Node-to-node and client-to-node message patterns of the storage module. */
+export const StoragePatterns = {
+  chunkPut: 'storage.chunk.put',
+  chunkGet: 'storage.chunk.get',
+  manifestCommit: 'storage.manifest.commit',
+  manifestGet: 'storage.manifest.get',
+  manifestDrop: 'storage.manifest.drop',
+  tombstoneApply: 'storage.tombstone.apply',
+  clientStoreBegin: 'client.store.begin',
+  clientStoreChunk: 'client.store.chunk',
+  clientStoreCommit: 'client.store.commit',
+  clientStoreAbort: 'client.store.abort',
+  clientGetManifest: 'client.get.manifest',
+  clientGetChunk: 'client.get.chunk',
+  clientDelete: 'client.delete',
+} as const;
+
+export interface StoreResult {
+  key: string;
+  version: string;
+  size: number;
+  contentHash: string;
+  chunks: number;
+  /** Node ids placement chose. */
+  holders: string[];
+  /** Node ids that confirmed a durable copy. */
+  confirmed: string[];
+  writeQuorum: number;
+}
+
+export interface DeleteResult {
+  key: string;
+  version: string;
+}
+
+/** A manifest as another node reports it, with its tombstone if it has one. */
+export interface ManifestReport {
+  manifest: FileManifest | null;
+  tombstone: { key: string; version: string } | null;
+}

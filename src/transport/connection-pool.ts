@@ -1,0 +1,70 @@
+/**
+ * One outbound connection per address, reused by every caller, reopened lazily after it
+ * closed. `request` is the single way the rest of the node asks another node something:
+ * every request has a deadline, and failures come back as typed transport errors.
+ */
+import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
+import { InboundHandler } from './peer-connection';
+import { NodeIdentity } from './node-identity';
+import { TcpTransportClient } from './tcp-transport.client';
+import { PeerTimeoutError } from './transport.errors';
+import { TransportObserver, noopObserver } from './transport-observer';
+import { RemotePeer } from './handshake/handshake';
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+export class PeerConnectionPool {
+  private readonly clients = new Map<string, TcpTransportClient>();
+  /** Called when a peer reports the host it saw us connect from. */
+  onObservedHost: ((host: string) => void) | undefined;
+
+  constructor(
+    private readonly identity: NodeIdentity,
+    private readonly observer: TransportObserver = noopObserver,
+    private readonly inbound?: InboundHandler,
+  ) {}
+
+  client(address: string): TcpTransportClient {
+    let client = this.clients.get(address);
+    if (!client) {
+      client = new TcpTransportClient(address, () => this.identity.local(), this.observer, this.inbound);
+      this.clients.set(address, client);
+    }
+    return client;
+  }
+
+  /** Connects (if needed) and returns who answered at `address`. */
+  async connect(address: string): Promise<RemotePeer> {
+    const client = this.client(address);
+    const wasConnected = client.isConnected;
+    const conn = await client.connect();
+    if (!wasConnected && conn.observedHost) this.onObservedHost?.(conn.observedHost);
+    return conn.remote!;
+  }
+
+  async request<T = unknown>(address: string, pattern: string, data: object, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<T> {
+    await this.connect(address);
+    try {
+      return await firstValueFrom(this.client(address).send<T>(pattern, data).pipe(timeout(timeoutMs)));
+    } catch (err) {
+      if (err instanceof TimeoutError) throw new PeerTimeoutError(address, pattern, timeoutMs);
+      throw err;
+    }
+  }
+
+  async emit(address: string, pattern: string, data: object): Promise<void> {
+    await this.connect(address);
+    await firstValueFrom(this.client(address).emit(pattern, data), { defaultValue: undefined });
+  }
+
+  /** Drops the connection to an address (for example after its node id changed). */
+  forget(address: string): void {
+    this.clients.get(address)?.close();
+    this.clients.delete(address);
+  }
+
+  closeAll(): void {
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
+  }
+}

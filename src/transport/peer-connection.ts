@@ -1,0 +1,356 @@
+/**
+ * One TCP connection to another node or a CLI client, after or during its handshake.
+ *
+ * Owns: the incremental decoder, the idle timeout for half-received frames, the handshake
+ * deadline, the correlation map of outstanding requests, and backpressure on writes
+ * (`send` resolves only after the socket drained, and refuses once too much is queued).
+ * Any protocol violation destroys this socket only; the node keeps serving the rest.
+ */
+import { EventEmitter } from 'node:events';
+import * as net from 'node:net';
+import { describeError, P2pError } from '../common/errors';
+import { encodeBody, decodeBody } from './codec/body';
+import { DEFAULT_MAX_FRAME_BYTES, Frame, FrameType } from './codec/frame';
+import { FrameDecoder } from './codec/frame-decoder';
+import { encodeFrame } from './codec/frame-encoder';
+import {
+  LocalIdentity,
+  RemotePeer,
+  acceptReply,
+  checkAccept,
+  createHello,
+  newNonce,
+  replyToHello,
+  HelloMessage,
+} from './handshake/handshake';
+import {
+  HandshakeFailedError,
+  MalformedFrameError,
+  PeerUnreachableError,
+  RemoteError,
+  SendBufferFullError,
+  UnknownPatternError,
+} from './transport.errors';
+import { TransportObserver, noopObserver } from './transport-observer';
+
+export interface ConnectionLimits {
+  maxFrameBytes: number;
+  /** A connection must finish its handshake within this. */
+  handshakeTimeoutMs: number;
+  /** A half-received frame with no new byte for this long closes the connection. */
+  idleFrameTimeoutMs: number;
+  /** Bytes we let queue on the socket before `send` refuses (the peer is not reading). */
+  maxQueuedBytes: number;
+  /** Requests from the peer we run at once; beyond it we stop reading from the socket. */
+  maxInflightRequests: number;
+}
+
+export const DEFAULT_LIMITS: ConnectionLimits = {
+  maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+  handshakeTimeoutMs: 5_000,
+  idleFrameTimeoutMs: 10_000,
+  maxQueuedBytes: 32 * 1024 * 1024,
+  maxInflightRequests: 64,
+};
+
+/** What a connection does with the requests and events a peer sends it. */
+export interface InboundHandler {
+  request(pattern: string, data: unknown, peer: RemotePeer): Promise<unknown>;
+  event(pattern: string, data: unknown, peer: RemotePeer): Promise<void> | void;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+  pattern: string;
+}
+
+export class PeerConnection extends EventEmitter {
+  remote: RemotePeer | undefined;
+  /** Our own host as the server saw it (client side only). */
+  observedHost: string | undefined;
+  private readonly decoder: FrameDecoder;
+  private readonly pending = new Map<number, Pending>();
+  private nextCorrelationId = 1;
+  private inflight = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private handshakeStep: (frame: Frame) => void;
+
+  private constructor(
+    readonly socket: net.Socket,
+    readonly label: string,
+    private readonly limits: ConnectionLimits,
+    private readonly observer: TransportObserver,
+    private readonly inbound: InboundHandler | undefined,
+  ) {
+    super();
+    this.decoder = new FrameDecoder(limits.maxFrameBytes);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => this.onData(chunk));
+    socket.on('error', (err) => this.destroy(err));
+    socket.on('close', () => this.destroy());
+  }
+
+  /** Client side: dial, handshake, resolve once the server accepted us. */
+  static connect(
+    address: string,
+    local: LocalIdentity,
+    observer: TransportObserver = noopObserver,
+    inbound?: InboundHandler,
+    limits: ConnectionLimits = DEFAULT_LIMITS,
+  ): Promise<PeerConnection> {
+    const { host, port } = splitHostPort(address);
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host, port });
+      const conn = new PeerConnection(socket, address, limits, observer, inbound);
+      const timer = setTimeout(
+        () => conn.destroy(new PeerUnreachableError(address, `no handshake within ${limits.handshakeTimeoutMs} ms`)),
+        limits.handshakeTimeoutMs,
+      );
+      const fail = (err?: Error) => {
+        clearTimeout(timer);
+        reject(err instanceof P2pError ? err : new PeerUnreachableError(address, err ? describeError(err) : 'connection closed'));
+      };
+      conn.once('close', fail);
+      const clientNonce = newNonce();
+      let hello: HelloMessage | undefined;
+      conn.handshakeStep = (frame) => {
+        if (frame.type === FrameType.Hello && !hello) {
+          const answer = replyToHello(local, decodeBody(frame.body), clientNonce);
+          if ('refuse' in answer) return conn.refuse(answer.refuse);
+          hello = decodeBody(frame.body) as HelloMessage;
+          void conn.sendFrame(FrameType.HelloReply, 0, '', answer.reply);
+          return;
+        }
+        if (frame.type === FrameType.HelloAccept && hello) {
+          const accept = decodeBody(frame.body) as { observedHost?: unknown };
+          const problem = checkAccept(local, accept, hello, clientNonce);
+          if (problem) return conn.refuse(problem);
+          conn.remote = { nodeId: hello.nodeId, advertise: hello.advertise, role: 'peer', clusterId: hello.clusterId };
+          conn.observedHost = typeof accept.observedHost === 'string' ? accept.observedHost : undefined;
+          clearTimeout(timer);
+          conn.off('close', fail);
+          resolve(conn);
+          return;
+        }
+        if (frame.type === FrameType.HelloReject) {
+          const reason = String((decodeBody(frame.body) as { reason?: unknown })?.reason ?? 'refused');
+          conn.destroy(new HandshakeFailedError(reason, address));
+          return;
+        }
+        conn.destroy(new MalformedFrameError(`unexpected frame type ${frame.type} during handshake`));
+      };
+    });
+  }
+
+  /** Server side: challenge the new socket; emits 'ready' with the peer once it proved itself. */
+  static accept(
+    socket: net.Socket,
+    local: LocalIdentity,
+    inbound: InboundHandler,
+    observer: TransportObserver = noopObserver,
+    limits: ConnectionLimits = DEFAULT_LIMITS,
+  ): PeerConnection {
+    const label = `${socket.remoteAddress}:${socket.remotePort}`;
+    const conn = new PeerConnection(socket, label, limits, observer, inbound);
+    const serverNonce = newNonce();
+    const timer = setTimeout(() => {
+      observer.handshakeFailed('timeout', label);
+      conn.destroy(new HandshakeFailedError(`no handshake within ${limits.handshakeTimeoutMs} ms`, label));
+    }, limits.handshakeTimeoutMs);
+    conn.once('close', () => clearTimeout(timer));
+    conn.handshakeStep = (frame) => {
+      if (frame.type !== FrameType.HelloReply) {
+        observer.handshakeFailed('protocol', label);
+        return conn.destroy(new MalformedFrameError(`expected a handshake, got frame type ${frame.type}`));
+      }
+      const observedHost = normaliseHost(socket.remoteAddress ?? '');
+      const answer = acceptReply(local, decodeBody(frame.body), serverNonce, observedHost);
+      if ('refuse' in answer) {
+        observer.handshakeFailed(answer.refuse, label);
+        return conn.refuse(answer.refuse);
+      }
+      clearTimeout(timer);
+      conn.remote = answer.peer;
+      void conn.sendFrame(FrameType.HelloAccept, 0, '', answer.accept);
+      conn.emit('ready', answer.peer);
+    };
+    void conn.sendFrame(FrameType.Hello, 0, '', createHello(local, serverNonce));
+    return conn;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** Sends a request and resolves with the decoded response. `signal` cancels the wait. */
+  request(pattern: string, data: unknown, signal?: AbortSignal): Promise<unknown> {
+    if (this.closed) return Promise.reject(new PeerUnreachableError(this.label, 'connection closed'));
+    const id = this.nextCorrelationId;
+    this.nextCorrelationId = this.nextCorrelationId >= 0xfffffffe ? 1 : this.nextCorrelationId + 1;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, pattern });
+      signal?.addEventListener('abort', () => this.pending.delete(id), { once: true });
+      this.sendFrame(FrameType.Request, id, pattern, data).catch((err) => {
+        this.pending.delete(id);
+        reject(err);
+      });
+    });
+  }
+
+  /** Fire-and-forget: resolves once the event is handed to the socket (after a drain if needed). */
+  event(pattern: string, data: unknown): Promise<void> {
+    if (this.closed) return Promise.reject(new PeerUnreachableError(this.label, 'connection closed'));
+    return this.sendFrame(FrameType.Event, 0, pattern, data);
+  }
+
+  close(): void {
+    this.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    let frames: Frame[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      this.observer.transportError(err instanceof P2pError ? err.code : 'DECODE', this.label);
+      return this.destroy(err as Error);
+    }
+    this.armIdleTimer();
+    for (const frame of frames) {
+      if (this.closed) return;
+      try {
+        this.onFrame(frame);
+      } catch (err) {
+        this.observer.transportError(err instanceof P2pError ? err.code : 'FRAME', this.label);
+        return this.destroy(err as Error);
+      }
+    }
+  }
+
+  private armIdleTimer(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    if (!this.decoder.hasPartialFrame) return;
+    this.idleTimer = setTimeout(() => {
+      this.observer.transportError('IDLE_PARTIAL_FRAME', this.label);
+      this.destroy(new MalformedFrameError(`partial frame stalled for ${this.limits.idleFrameTimeoutMs} ms`));
+    }, this.limits.idleFrameTimeoutMs);
+  }
+
+  private onFrame(frame: Frame): void {
+    this.observer.frameIn(frame.pattern, frame.body.length);
+    if (!this.remote || frame.type <= FrameType.HelloReject) {
+      if (this.remote) throw new MalformedFrameError('handshake frame after the handshake');
+      return this.handshakeStep(frame);
+    }
+    switch (frame.type) {
+      case FrameType.Request:
+        return this.onRequest(frame);
+      case FrameType.Event:
+        return this.onEvent(frame);
+      case FrameType.Response:
+      case FrameType.ErrorResponse:
+        return this.onResponse(frame);
+    }
+  }
+
+  private onRequest(frame: Frame): void {
+    const peer = this.remote!;
+    const data = decodeBody(frame.body);
+    if (!this.inbound) throw new UnknownPatternError(frame.pattern);
+    this.inflight += 1;
+    if (this.inflight >= this.limits.maxInflightRequests) this.socket.pause();
+    this.inbound
+      .request(frame.pattern, data, peer)
+      .then(
+        (value) => this.sendFrame(FrameType.Response, frame.correlationId, '', value),
+        (err) => this.sendFrame(FrameType.ErrorResponse, frame.correlationId, '', errorBody(err)),
+      )
+      .catch((err) => this.destroy(err))
+      .finally(() => {
+        this.inflight -= 1;
+        if (this.inflight < this.limits.maxInflightRequests && !this.closed) this.socket.resume();
+      });
+  }
+
+  private onEvent(frame: Frame): void {
+    const data = decodeBody(frame.body);
+    if (!this.inbound) return;
+    Promise.resolve()
+      .then(() => this.inbound!.event(frame.pattern, data, this.remote!))
+      .catch((err) => this.observer.transportError(err instanceof P2pError ? err.code : 'EVENT_HANDLER', this.label));
+  }
+
+  private onResponse(frame: Frame): void {
+    const pending = this.pending.get(frame.correlationId);
+    if (!pending) return; // answered after its caller gave up: drop it
+    this.pending.delete(frame.correlationId);
+    const body = decodeBody(frame.body);
+    if (frame.type === FrameType.Response) return pending.resolve(body);
+    const e = (body ?? {}) as { code?: unknown; message?: unknown; exitCode?: unknown };
+    pending.reject(new RemoteError(String(e.code ?? 'REMOTE_ERROR'), String(e.message ?? 'remote error'), Number(e.exitCode ?? 1)));
+  }
+
+  private refuse(reason: string): void {
+    void this.sendFrame(FrameType.HelloReject, 0, '', { reason }).finally(() =>
+      this.destroy(new HandshakeFailedError(reason, this.label)),
+    );
+  }
+
+  private async sendFrame(type: FrameType, correlationId: number, pattern: string, data: unknown): Promise<void> {
+    if (this.closed) throw new PeerUnreachableError(this.label, 'connection closed');
+    if (this.socket.writableLength > this.limits.maxQueuedBytes) {
+      throw new SendBufferFullError(this.label, this.socket.writableLength);
+    }
+    const bytes = encodeFrame({ type, correlationId, pattern, body: encodeBody(data) }, this.limits.maxFrameBytes);
+    this.observer.frameOut(pattern, bytes.length);
+    if (this.socket.write(bytes)) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+
+  private destroy(err?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.idleTimer);
+    this.socket.destroy();
+    const reason = err ?? new PeerUnreachableError(this.label, 'connection closed');
+    for (const p of this.pending.values()) {
+      p.reject(reason instanceof P2pError ? reason : new PeerUnreachableError(this.label, describeError(reason)));
+    }
+    this.pending.clear();
+    this.emit('close', err);
+  }
+}
+
+function errorBody(err: unknown): { code: string; message: string; exitCode: number } {
+  if (err instanceof P2pError) return { code: err.code, message: err.message, exitCode: err.exitCode };
+  return { code: 'INTERNAL', message: describeError(err), exitCode: 1 };
+}
+
+/** "::ffff:127.0.0.1" -> "127.0.0.1"; IPv6 stays bare (brackets are added when joined with a port). */
+export function normaliseHost(host: string): string {
+  return host.startsWith('::ffff:') ? host.slice(7) : host;
+}
+
+/** "host:port", "[::1]:port" or ":port" (localhost) -> parts. */
+export function splitHostPort(address: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(address.trim());
+  if (!m) throw new PeerUnreachableError(address, 'not a host:port address');
+  const port = Number(m[3]);
+  if (port > 65535) throw new PeerUnreachableError(address, 'port out of range');
+  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
+}
+
+export function joinHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

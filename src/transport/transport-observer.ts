@@ -1,0 +1,22 @@
+/**
+ * What the transport reports about itself. The transport does not know about Prometheus;
+ * the node wires an observer that feeds MetricsService (and logs refusals).
+ */
+export interface TransportObserver {
+  frameIn(pattern: string, bytes: number): void;
+  frameOut(pattern: string, bytes: number): void;
+  /** `reason` is the full refusal text; see handshakeReasonLabel for a metric label. */
+  handshakeFailed(reason: string, remote: string): void;
+  transportError(type: string, remote: string): void;
+  connectionsChanged(delta: number): void;
+}
+
+export const noopObserver: TransportObserver = {
+  frameIn() {},
+  frameOut() {},
+  handshakeFailed() {},
+  transportError() {},
+  connectionsChanged() {},
+};
+
+export const TRANSPORT_OBSERVER = Symbol('TRANSPORT_OBSERVER');
