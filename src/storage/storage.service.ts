@@ -19,13 +19,13 @@ import { NodeConfig, effectiveWriteQuorum } from '../config/node-config';
 import { describeError } from '../common/errors';
 import { MembershipService } from '../gossip/membership.service';
 import { FileManifest } from '../peer-repository/file.repository';
-import { DEFAULT_CHUNK_SIZE, sha256Hex } from './chunker';
+import { DEFAULT_CHUNK_SIZE, chunkStream, sha256Hex } from './chunker';
 import { LocalReplica } from './local-replica';
 import { placeKey } from './placement';
 import { ReplicaRouter } from './replica-router';
 import { ChunkCorruptError, ChunkNotFoundError, FileNotFoundError, QuorumNotReachedError } from './storage.errors';
 import { StorageProtocolError, UploadNotFoundError } from './storage-protocol.errors';
-import { DeleteResult, ManifestReport, StoreResult } from './storage.types';
+import { DeleteResult, ManifestReport, ReplicaReport, StoreResult } from './storage.types';
 import { UploadSession } from './upload-session';
 import { validateKey } from './key';
 import { VersionClock, compareVersions } from './version';
@@ -114,6 +114,22 @@ export class StorageService implements OnModuleDestroy {
     };
   }
 
+  /**
+   * Stores a whole stream (the HTTP API's PUT): the same begin/chunk/commit path the CLI's
+   * client protocol drives, fed from the request body one chunk at a time.
+   */
+  async storeStream(key: string, source: AsyncIterable<Uint8Array | string>): Promise<StoreResult> {
+    const begin = this.beginStore(key);
+    try {
+      for await (const chunk of chunkStream(source, begin.chunkSize)) {
+        await this.storeChunk(begin.uploadId, chunk.index, chunk.hash, chunk.data);
+      }
+      return await this.commitStore(begin.uploadId);
+    } finally {
+      this.abortStore(begin.uploadId);
+    }
+  }
+
   abortStore(uploadId: string): void {
     this.sessions.delete(uploadId);
   }
@@ -170,6 +186,32 @@ export class StorageService implements OnModuleDestroy {
     if (failed) this.logger.warn(`delete of "${key}" did not reach ${failed} member(s) yet`);
     this.sources.delete(key);
     return { key, version };
+  }
+
+  /**
+   * Where a key's copies are: for every node placement picks and every alive member that
+   * reports a copy, whether it holds the newest manifest and whether it is placed there.
+   */
+  async replicas(rawKey: string): Promise<ReplicaReport> {
+    const key = validateKey(rawKey);
+    const placed = this.holdersFor(key);
+    const everyone = [...new Set([...placed, ...this.membership.placementIds()])];
+    const reports = await Promise.allSettled(everyone.map((id) => this.router.report(id, key)));
+    const newest = await this.manifest(key).catch(() => null);
+    const nodes = everyone.map((nodeId, i) => {
+      const r = reports[i];
+      const version = r.status === 'fulfilled' ? r.value?.manifest?.version ?? null : null;
+      return {
+        nodeId,
+        address: this.membership.addressOf(nodeId) ?? 'unknown',
+        placed: placed.includes(nodeId),
+        reachable: r.status === 'fulfilled',
+        version,
+        current: Boolean(newest && version === newest.version),
+        error: r.status === 'rejected' ? describeError(r.reason) : undefined,
+      };
+    });
+    return { key, version: newest?.version ?? null, replicas: this.config.replicas, nodes: nodes.filter((n) => n.placed || n.version) };
   }
 
   private async acceptChunk(session: UploadSession, index: number, hash: string, data: Buffer): Promise<{ received: number }> {

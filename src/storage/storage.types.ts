@@ -43,3 +43,20 @@ export interface ManifestReport {
   manifest: FileManifest | null;
   tombstone: { key: string; version: string } | null;
 }
+
+/** Where a key's copies are (GET /v1/files/:key/replicas). */
+export interface ReplicaReport {
+  key: string;
+  /** The newest live version, or null when no node has one. */
+  version: string | null;
+  replicas: number;
+  nodes: Array<{
+    nodeId: string;
+    address: string;
+    placed: boolean;
+    reachable: boolean;
+    version: string | null;
+    current: boolean;
+    error?: string;
+  }>;
+}

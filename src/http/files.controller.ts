@@ -1,0 +1,77 @@
+/**
+ * The REST file API. Keys travel URL-encoded in the path (a "/" in a key is %2F). Bodies
+ * stream in and out one chunk at a time; GET answers Content-Length, an ETag (the content's
+ * SHA-256) and single byte ranges.
+ */
+import { Controller, Delete, Get, Param, Put, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { FileRepository } from '../peer-repository/file.repository';
+import { StorageService } from '../storage/storage.service';
+import { ApiTokenGuard } from './api-token.guard';
+import { P2pErrorFilter } from './p2p-error.filter';
+import { parseRange } from './range';
+
+@Controller('v1/files')
+@UseGuards(ApiTokenGuard)
+@UseFilters(P2pErrorFilter)
+export class FilesController {
+  constructor(
+    private readonly storage: StorageService,
+    private readonly files: FileRepository,
+  ) {}
+
+  @Get()
+  async list() {
+    const files = await this.files.list();
+    return files.map((f) => ({ key: f.key, size: f.size, contentHash: f.contentHash, version: f.version, chunks: f.chunks.length, createdAt: new Date(f.createdAt).toISOString() }));
+  }
+
+  @Put(':key')
+  async put(@Param('key') key: string, @Req() req: Request) {
+    return this.storage.storeStream(key, req);
+  }
+
+  @Get(':key/replicas')
+  replicas(@Param('key') key: string) {
+    return this.storage.replicas(key);
+  }
+
+  @Get(':key')
+  async get(@Param('key') key: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const manifest = await this.storage.manifest(key);
+    const etag = `"${manifest.contentHash}"`;
+    res.setHeader('ETag', etag);
+    res.setHeader('Accept-Ranges', 'bytes');
+    res.setHeader('Content-Type', 'application/octet-stream');
+    if (req.headers['if-none-match'] === etag) {
+      res.status(304).end();
+      return;
+    }
+    const range = parseRange(req.headers.range, manifest.size);
+    if (range === 'unsatisfiable') {
+      res.setHeader('Content-Range', `bytes */${manifest.size}`);
+      res.status(416).end();
+      return;
+    }
+    const start = range?.start ?? 0;
+    const end = range?.end ?? manifest.size - 1;
+    res.status(range ? 206 : 200);
+    if (range) res.setHeader('Content-Range', `bytes ${start}-${end}/${manifest.size}`);
+    res.setHeader('Content-Length', String(Math.max(0, end - start + 1)));
+    const first = Math.floor(start / manifest.chunkSize);
+    const last = Math.floor(end / manifest.chunkSize);
+    for (let i = first; i <= last && manifest.size > 0; i++) {
+      const data = await this.storage.chunk(manifest.key, manifest.chunks[i]);
+      const offset = i * manifest.chunkSize;
+      const slice = data.subarray(Math.max(0, start - offset), Math.min(data.length, end - offset + 1));
+      if (!res.write(slice)) await new Promise((resolve) => res.once('drain', resolve));
+      if (res.destroyed) return;
+    }
+    res.end();
+  }
+
+  @Delete(':key')
+  delete(@Param('key') key: string) {
+    return this.storage.delete(key);
+  }
+}
