@@ -1,0 +1,44 @@
+/**
+ * The SQLite database of a node, shared by `serve` (through Nest) and the CLI's read commands.
+ * WAL lets the CLI read while the node writes; synchronous=FULL makes an acknowledged store
+ * survive power loss; the busy timeout lets `cleanup` wait for the node's writer instead of
+ * failing with "database is locked". The schema comes from migrations, never synchronize.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { describeError } from '../common/errors';
+import { ENTITIES } from './entities';
+import { Initial1764000000000 } from './migrations/1764000000000-initial';
+import { DatabaseOpenError } from './peer-repository.errors';
+
+export function dataSourceOptions(dbPath: string): DataSourceOptions {
+  return {
+    type: 'sqlite',
+    database: dbPath,
+    entities: ENTITIES,
+    migrations: [Initial1764000000000],
+    migrationsRun: true,
+    synchronize: false,
+    logging: false,
+  };
+}
+
+/** Prepares an initialised DataSource: folder created, migrations run, pragmas set. */
+export async function initialiseDatabase(ds: DataSource, dbPath: string): Promise<DataSource> {
+  try {
+    fs.mkdirSync(path.dirname(dbPath), { recursive: true });
+    await ds.initialize();
+    await ds.query('PRAGMA busy_timeout = 5000');
+    await ds.query('PRAGMA journal_mode = WAL');
+    await ds.query('PRAGMA synchronous = FULL');
+    return ds;
+  } catch (err) {
+    if (ds.isInitialized) await ds.destroy().catch(() => undefined);
+    throw new DatabaseOpenError(dbPath, describeError(err));
+  }
+}
+
+export function openDatabase(dbPath: string): Promise<DataSource> {
+  return initialiseDatabase(new DataSource(dataSourceOptions(dbPath)), dbPath);
+}

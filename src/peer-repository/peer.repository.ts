@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, LessThan, Not, Repository } from 'typeorm';
+import { PeerEntity } from './entities';
+
+export type PeerStatus = 'alive' | 'suspect' | 'dead' | 'left';
+
+export interface PeerRecord {
+  nodeId: string;
+  address: string;
+  status: PeerStatus;
+  incarnation: number;
+  lastSeen: number;
+}
+
+/** Peers by node id: what membership persists and what `peers`/`cleanup` read. */
+@Injectable()
+export class PeerRepository {
+  private readonly repo: Repository<PeerEntity>;
+
+  constructor(dataSource: DataSource) {
+    this.repo = dataSource.getRepository(PeerEntity);
+  }
+
+  async upsert(peer: PeerRecord): Promise<void> {
+    await this.upsertMany([peer]);
+  }
+
+  async upsertMany(peers: PeerRecord[]): Promise<void> {
+    if (peers.length === 0) return;
+    const now = Date.now();
+    await this.repo.manager.transaction(async (m) => {
+      await m.getRepository(PeerEntity).upsert(
+        peers.map((p) => ({ ...toRow(p), updatedAt: now })),
+        ['nodeId'],
+      );
+    });
+  }
+
+  async get(nodeId: string): Promise<PeerRecord | null> {
+    const row = await this.repo.findOneBy({ nodeId });
+    return row ? fromRow(row) : null;
+  }
+
+  async list(): Promise<PeerRecord[]> {
+    return (await this.repo.find({ order: { address: 'ASC', nodeId: 'ASC' } })).map(fromRow);
+  }
+
+  async setStatus(nodeId: string, status: PeerStatus, at = Date.now()): Promise<void> {
+    await this.repo.update({ nodeId }, { status, updatedAt: at });
+  }
+
+  /** Removes peers that are not alive and were last seen before `now - olderThanMs`. */
+  async deleteStale(olderThanMs: number, now = Date.now()): Promise<number> {
+    const result = await this.repo.delete({ status: Not('alive'), lastSeen: LessThan(now - olderThanMs) });
+    return result.affected ?? 0;
+  }
+}
+
+function toRow(p: PeerRecord): Omit<PeerEntity, 'updatedAt'> {
+  return { nodeId: p.nodeId, address: p.address, status: p.status, incarnation: p.incarnation, lastSeen: Math.round(p.lastSeen) };
+}
+
+function fromRow(r: PeerEntity): PeerRecord {
+  return { nodeId: r.nodeId, address: r.address, status: r.status as PeerStatus, incarnation: Number(r.incarnation), lastSeen: Number(r.lastSeen) };
+}

@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, Repository } from 'typeorm';
+import { ShareEntity } from './entities';
+
+export interface ShareRecord {
+  key: string;
+  nodeId: string;
+  version: string;
+  confirmedAt: number;
+}
+
+/** Who holds which file, as this node knows it. */
+@Injectable()
+export class ShareRepository {
+  private readonly repo: Repository<ShareEntity>;
+
+  constructor(dataSource: DataSource) {
+    this.repo = dataSource.getRepository(ShareEntity);
+  }
+
+  async list(): Promise<ShareRecord[]> {
+    return (await this.repo.find({ order: { key: 'ASC', nodeId: 'ASC' } })).map(fromRow);
+  }
+
+  async forKey(key: string): Promise<ShareRecord[]> {
+    return (await this.repo.find({ where: { key }, order: { nodeId: 'ASC' } })).map(fromRow);
+  }
+
+  async add(key: string, nodeId: string, version: string): Promise<void> {
+    await this.repo.upsert({ key, nodeId, version, confirmedAt: Date.now() }, ['key', 'nodeId']);
+  }
+
+  async removeKey(key: string): Promise<void> {
+    await this.repo.delete({ key });
+  }
+}
+
+function fromRow(r: ShareEntity): ShareRecord {
+  return { key: r.key, nodeId: r.nodeId, version: r.version, confirmedAt: Number(r.confirmedAt) };
+}

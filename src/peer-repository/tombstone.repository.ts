@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, LessThan, Repository } from 'typeorm';
+import { FileEntity, ShareEntity, TombstoneEntity } from './entities';
+
+export interface TombstoneRecord {
+  key: string;
+  version: string;
+  deletedAt: number;
+}
+
+/** Deletes, kept for --tombstone-ttl so an old copy cannot bring a file back. */
+@Injectable()
+export class TombstoneRepository {
+  private readonly repo: Repository<TombstoneEntity>;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.repo = dataSource.getRepository(TombstoneEntity);
+  }
+
+  async get(key: string): Promise<TombstoneRecord | null> {
+    const row = await this.repo.findOneBy({ key });
+    return row ? { key: row.key, version: row.version, deletedAt: Number(row.deletedAt) } : null;
+  }
+
+  async list(): Promise<TombstoneRecord[]> {
+    return (await this.repo.find({ order: { key: 'ASC' } })).map((r) => ({ key: r.key, version: r.version, deletedAt: Number(r.deletedAt) }));
+  }
+
+  /**
+   * Records a delete (keeping the newer of two tombstones) and removes the key's manifest and
+   * shares when the manifest is older, in one transaction. True when a manifest was removed.
+   */
+  applyDelete(key: string, version: string, at = Date.now()): Promise<boolean> {
+    return this.dataSource.transaction(async (m) => {
+      const tombstones = m.getRepository(TombstoneEntity);
+      const existing = await tombstones.findOneBy({ key });
+      if (!existing || existing.version < version) await tombstones.save({ key, version, deletedAt: at });
+      const manifest = await m.getRepository(FileEntity).findOneBy({ key });
+      if (!manifest || manifest.version >= version) return false;
+      await m.getRepository(FileEntity).delete({ key });
+      await m.getRepository(ShareEntity).delete({ key });
+      return true;
+    });
+  }
+
+  async deleteOlderThan(cutoffMs: number): Promise<number> {
+    return (await this.repo.delete({ deletedAt: LessThan(cutoffMs) })).affected ?? 0;
+  }
+}
