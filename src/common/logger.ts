@@ -3,7 +3,7 @@
  * (json gives one JSON object per line for log shippers). Levels are cumulative: "info"
  * shows info, warnings and errors.
  */
-import { ConsoleLogger, LogLevel as NestLogLevel } from '@nestjs/common';
+import { ConsoleLogger, ConsoleLoggerOptions, LogLevel as NestLogLevel } from '@nestjs/common';
 import type { LogFormat, LogLevel } from '../config/node-config';
 
 const ORDER: LogLevel[] = ['error', 'warn', 'info', 'debug', 'verbose'];
@@ -19,8 +19,26 @@ export function nestLogLevels(level: LogLevel): NestLogLevel[] {
   return ORDER.slice(0, ORDER.indexOf(level) + 1).flatMap((l) => TO_NEST[l]);
 }
 
+/** Nest's own start-up chatter (module wiring, route mapping): shown only at debug and below. */
+const FRAMEWORK_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication', 'NestMicroservice']);
+
+class NodeLogger extends ConsoleLogger {
+  constructor(
+    private readonly quietFramework: boolean,
+    options: ConsoleLoggerOptions,
+  ) {
+    super(options);
+  }
+
+  override log(message: unknown, ...rest: unknown[]): void {
+    const context = rest[rest.length - 1];
+    if (this.quietFramework && typeof context === 'string' && FRAMEWORK_CONTEXTS.has(context)) return;
+    super.log(message, ...(rest as [string]));
+  }
+}
+
 export function createNodeLogger(level: LogLevel, format: LogFormat): ConsoleLogger {
-  return new ConsoleLogger({
+  return new NodeLogger(level !== 'debug' && level !== 'verbose', {
     prefix: 'p2p',
     json: format === 'json',
     logLevels: nestLogLevels(level),

@@ -1,10 +1,12 @@
-import { Controller } from '@nestjs/common';
+import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { TcpPeerContext } from '../transport/tcp-transport.server';
+import { RpcErrorPassthroughFilter } from '../transport/rpc-error.filter';
 import { MembershipService } from './membership.service';
 
 /** Gossip messages from other nodes. */
 @Controller()
+@UseFilters(RpcErrorPassthroughFilter)
 export class GossipController {
   constructor(private readonly membership: MembershipService) {}
 

@@ -3,9 +3,10 @@
  * protocol the CLI speaks to any node (`client.*`). Inputs come off the wire untrusted, so
  * each handler checks the shape it needs before touching the disk.
  */
-import { Controller } from '@nestjs/common';
+import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { TcpPeerContext } from '../transport/tcp-transport.server';
+import { RpcErrorPassthroughFilter } from '../transport/rpc-error.filter';
 import { FileManifest } from '../peer-repository/file.repository';
 import { LocalReplica } from './local-replica';
 import { StorageService } from './storage.service';
@@ -15,6 +16,7 @@ import { VersionClock } from './version';
 import { parseManifest } from './manifest-validation';
 
 @Controller()
+@UseFilters(RpcErrorPassthroughFilter)
 export class StorageController {
   constructor(
     private readonly storage: StorageService,

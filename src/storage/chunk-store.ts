@@ -1,0 +1,118 @@
+/**
+ * Content-addressed chunk files: `<blobs>/<first two hex digits>/<sha256>`.
+ *
+ * A write goes to `<blobs>/tmp/<random>`, is fsynced, renamed to its hash and the folder
+ * fsynced, so a crash leaves either the whole chunk or nothing under its name. Every read
+ * re-hashes; a mismatch moves the file to `<blobs>/corrupt/` and raises ChunkCorruptError, so
+ * a damaged chunk is never served. Names are validated before any path is built.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { sha256Hex } from './chunker';
+import { ChunkCorruptError, ChunkNotFoundError, InvalidChunkHashError } from './storage.errors';
+
+const HASH = /^[0-9a-f]{64}$/;
+
+export class ChunkStore {
+  private readonly tmpDir: string;
+  private readonly corruptDir: string;
+
+  constructor(readonly blobsDir: string) {
+    this.tmpDir = path.join(blobsDir, 'tmp');
+    this.corruptDir = path.join(blobsDir, 'corrupt');
+  }
+
+  /** Creates the folders and removes temp files a crash left behind. */
+  async init(): Promise<void> {
+    await fs.mkdir(this.tmpDir, { recursive: true });
+    await fs.mkdir(this.corruptDir, { recursive: true });
+    for (const name of await fs.readdir(this.tmpDir)) await fs.rm(path.join(this.tmpDir, name), { force: true });
+  }
+
+  pathOf(hash: string): string {
+    if (!HASH.test(hash)) throw new InvalidChunkHashError(hash);
+    return path.join(this.blobsDir, hash.slice(0, 2), hash);
+  }
+
+  /** Stores a chunk after checking it; false when it was already here. */
+  async put(hash: string, data: Buffer): Promise<boolean> {
+    const target = this.pathOf(hash);
+    if (sha256Hex(data) !== hash) throw new ChunkCorruptError(hash, 'chunk to store');
+    if (await exists(target)) return false;
+    const tmp = path.join(this.tmpDir, randomBytes(12).toString('hex'));
+    const handle = await fs.open(tmp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    const dir = path.dirname(target);
+    await fs.mkdir(dir, { recursive: true });
+    await fs.rename(tmp, target);
+    await syncDir(dir);
+    return true;
+  }
+
+  async get(hash: string): Promise<Buffer> {
+    const file = this.pathOf(hash);
+    let data: Buffer;
+    try {
+      data = await fs.readFile(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ChunkNotFoundError(hash);
+      throw err;
+    }
+    if (sha256Hex(data) !== hash) {
+      await fs.rename(file, path.join(this.corruptDir, `${hash}.${Date.now()}`)).catch(() => undefined);
+      throw new ChunkCorruptError(hash, 'stored chunk');
+    }
+    return data;
+  }
+
+  has(hash: string): Promise<boolean> {
+    return exists(this.pathOf(hash));
+  }
+
+  async delete(hash: string): Promise<void> {
+    await fs.rm(this.pathOf(hash), { force: true });
+  }
+
+  async *list(): AsyncGenerator<string> {
+    for (const prefix of await fs.readdir(this.blobsDir)) {
+      if (!/^[0-9a-f]{2}$/.test(prefix)) continue;
+      for (const name of await fs.readdir(path.join(this.blobsDir, prefix))) if (HASH.test(name)) yield name;
+    }
+  }
+
+  async stats(): Promise<{ chunks: number; bytes: number }> {
+    let chunks = 0;
+    let bytes = 0;
+    for await (const hash of this.list()) {
+      const st = await fs.stat(this.pathOf(hash)).catch(() => undefined);
+      if (!st) continue;
+      chunks += 1;
+      bytes += st.size;
+    }
+    return { chunks, bytes };
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,45 @@
+import { ExitCode, P2pError } from '../common/errors';
+
+/** Bytes whose SHA-256 is not the hash they claim. Never served, never stored. */
+export class ChunkCorruptError extends P2pError {
+  constructor(readonly hash: string, where = 'chunk') {
+    super(`${where} does not match its hash ${hash.slice(0, 16)}…`, 'CHUNK_CORRUPT', ExitCode.integrity);
+  }
+}
+
+export class ChunkNotFoundError extends P2pError {
+  constructor(readonly hash: string) {
+    super(`chunk ${hash.slice(0, 16)}… is not stored here`, 'CHUNK_NOT_FOUND', ExitCode.notFound);
+  }
+}
+
+/** A chunk name that is not 64 lowercase hex digits: refused before any path is built. */
+export class InvalidChunkHashError extends P2pError {
+  constructor(hash: string) {
+    super(`"${String(hash).slice(0, 80)}" is not a SHA-256 hex digest`, 'INVALID_CHUNK_HASH', ExitCode.usage);
+  }
+}
+
+export class InvalidKeyError extends P2pError {
+  constructor(reason: string) {
+    super(`invalid key: ${reason}`, 'INVALID_KEY', ExitCode.usage);
+  }
+}
+
+export class FileNotFoundError extends P2pError {
+  constructor(readonly key: string) {
+    super(`file "${key}" not found`, 'FILE_NOT_FOUND', ExitCode.notFound);
+  }
+}
+
+export class QuorumNotReachedError extends P2pError {
+  constructor(readonly key: string, readonly confirmed: number, readonly required: number) {
+    super(`write quorum not reached for "${key}": ${confirmed} of ${required} required holders confirmed; nothing was stored`, 'QUORUM_NOT_REACHED', ExitCode.quorum);
+  }
+}
+
+export class InvalidVersionError extends P2pError {
+  constructor(version: string) {
+    super(`"${String(version).slice(0, 80)}" is not a version stamp`, 'INVALID_VERSION', ExitCode.failure);
+  }
+}
