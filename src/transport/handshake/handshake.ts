@@ -134,7 +134,7 @@ function checkProof(
   clusterId: string,
 ): string | undefined {
   if (!secret) return proof === '' ? undefined : 'peer has a cluster secret and this node has none';
-  if (proof === '') return 'peer has no cluster secret';
+  if (proof === '') return 'no proof of the cluster secret (set --cluster-secret or P2P_CLUSTER_SECRET)';
   const expected = Buffer.from(prove(secret, label, nonce, nodeId, clusterId), 'hex');
   const given = Buffer.from(proof, 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'cluster secret mismatch';
