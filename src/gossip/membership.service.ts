@@ -87,6 +87,16 @@ export class MembershipService implements OnModuleDestroy {
     return [this.identity.nodeId, ...this.alive().map((m) => m.nodeId)];
   }
 
+  /**
+   * Node ids that still count for placement when deciding what to repair: alive members plus
+   * members gone for less than `graceMs` (a restart or a short partition should not move data).
+   * A member that left is never counted.
+   */
+  repairPlacementIds(graceMs: number, now = Date.now()): string[] {
+    const recent = this.list().filter((m) => m.status !== 'alive' && m.status !== 'left' && now - m.lastSeen < graceMs);
+    return [...this.placementIds(), ...recent.map((m) => m.nodeId)];
+  }
+
   addressOf(nodeId: string): string | undefined {
     if (nodeId === this.identity.nodeId) return this.identity.advertise;
     return this.members.get(nodeId)?.address;

@@ -12,6 +12,7 @@ import { formatHostPort } from '../config/address';
 import type { NodeConfig } from '../config/node-config';
 import { MembershipService } from '../gossip/membership.service';
 import { NodeModule } from '../node.module';
+import { AntiEntropyService } from '../storage/anti-entropy.service';
 import { NodeIdentity } from '../transport/node-identity';
 import { TcpTransportServer } from '../transport/tcp-transport.server';
 import { TRANSPORT_OBSERVER, TransportObserver } from '../transport/transport-observer';
@@ -41,6 +42,7 @@ export async function runNode(config: NodeConfig): Promise<void> {
       log.warn('no cluster secret set: any node that can reach this port can join (set --cluster-secret or P2P_CLUSTER_SECRET)');
     }
     await app.get(MembershipService).start();
+    app.get(AntiEntropyService).start();
     status.started = true;
     log.log(`ready: node=${identity.nodeId} p2p=${identity.advertise} http=${http} listen=${status.p2pAddress}`);
   } catch (err) {

@@ -30,6 +30,15 @@ export class FileRepository {
     return (await this.repo.find({ order: { key: 'ASC' } })).map(fromRow);
   }
 
+  /** Key and version of every held manifest (what anti-entropy compares), without chunk lists. */
+  async versions(): Promise<Array<{ key: string; version: string }>> {
+    return this.repo.find({ select: { key: true, version: true } });
+  }
+
+  async count(): Promise<number> {
+    return this.repo.count();
+  }
+
   async referencedChunkHashes(): Promise<Set<string>> {
     const rows = await this.repo.find({ select: { chunks: true } });
     const out = new Set<string>();

@@ -25,6 +25,12 @@ export class LocalReplica {
     return this.chunks.put(hash, data);
   }
 
+  async missingChunks(hashes: string[]): Promise<string[]> {
+    const missing: string[] = [];
+    for (const h of hashes) if (!(await this.chunks.has(h))) missing.push(h);
+    return missing;
+  }
+
   getChunk(hash: string): Promise<Buffer> {
     return this.chunks.get(hash);
   }

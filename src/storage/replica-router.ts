@@ -12,6 +12,8 @@ import { LocalReplica } from './local-replica';
 import { ManifestReport, StoragePatterns } from './storage.types';
 import { ChunkCorruptError } from './storage.errors';
 import { sha256Hex } from './chunker';
+import { DigestReply, SyncPatterns } from './sync.types';
+import { SyncEntry } from './sync-digest';
 
 /** Chunk transfers carry 1 MiB; give them longer than control messages. */
 const CHUNK_TIMEOUT_MS = 30_000;
@@ -79,9 +81,30 @@ export class ReplicaRouter {
     await this.pool.request(this.address(nodeId), StoragePatterns.tombstoneApply, { key, version }, CONTROL_TIMEOUT_MS);
   }
 
+  /** Sends our bucket digests; the peer answers with its entries in the buckets that differ. */
+  async syncDigest(nodeId: string, digests: string[]): Promise<DigestReply> {
+    const reply = await this.pool.request<DigestReply>(this.address(nodeId), SyncPatterns.digest, { digests }, CONTROL_TIMEOUT_MS);
+    const entries = Array.isArray(reply?.entries) ? reply.entries.filter(isSyncEntry) : [];
+    const differing = Array.isArray(reply?.differing) ? reply.differing.filter((b): b is number => Number.isInteger(b)) : [];
+    return { entries, differing };
+  }
+
+  /** Which of these chunks the node does not have. */
+  async missingChunks(nodeId: string, hashes: string[]): Promise<string[]> {
+    if (this.isSelf(nodeId)) return this.local.missingChunks(hashes);
+    const reply = await this.pool.request<{ missing?: unknown }>(this.address(nodeId), SyncPatterns.missingChunks, { hashes }, CONTROL_TIMEOUT_MS);
+    const asked = new Set(hashes);
+    return Array.isArray(reply?.missing) ? reply.missing.filter((h): h is string => typeof h === 'string' && asked.has(h)) : hashes;
+  }
+
   private address(nodeId: string): string {
     const address = this.membership.addressOf(nodeId);
     if (!address) throw new PeerUnreachableError(nodeId, 'no known address');
     return address;
   }
+}
+
+function isSyncEntry(x: unknown): x is SyncEntry {
+  const e = x as SyncEntry;
+  return typeof e === 'object' && e !== null && typeof e.key === 'string' && (e.kind === 'm' || e.kind === 't') && typeof e.version === 'string';
 }

@@ -14,6 +14,8 @@ import { StoragePatterns } from './storage.types';
 import { StorageProtocolError } from './storage-protocol.errors';
 import { VersionClock } from './version';
 import { parseManifest } from './manifest-validation';
+import { AntiEntropyService } from './anti-entropy.service';
+import { SyncPatterns } from './sync.types';
 
 @Controller()
 @UseFilters(RpcErrorPassthroughFilter)
@@ -22,6 +24,7 @@ export class StorageController {
     private readonly storage: StorageService,
     private readonly local: LocalReplica,
     private readonly versions: VersionClock,
+    private readonly antiEntropy: AntiEntropyService,
   ) {}
 
   // ---- holder side (node to node) ----
@@ -70,6 +73,20 @@ export class StorageController {
     const { key, version } = fields(msg, { key: 'string', version: 'string' });
     this.versions.observe(version);
     return { removed: await this.local.applyTombstone(key, version) };
+  }
+
+  @MessagePattern(SyncPatterns.digest)
+  syncDigest(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
+    requirePeer(ctx);
+    return this.antiEntropy.answerDigest(ctx.peer.nodeId, (msg as { digests?: unknown })?.digests);
+  }
+
+  @MessagePattern(SyncPatterns.missingChunks)
+  async missingChunks(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
+    requirePeer(ctx);
+    const hashes = (msg as { hashes?: unknown })?.hashes;
+    if (!Array.isArray(hashes) || hashes.length > 100_000) throw new StorageProtocolError('field "hashes" must be a list');
+    return { missing: await this.local.missingChunks(hashes.filter((h): h is string => typeof h === 'string')) };
   }
 
   // ---- client protocol (CLI to any node) ----

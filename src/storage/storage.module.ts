@@ -11,6 +11,8 @@ import { ReplicaRouter } from './replica-router';
 import { StorageController } from './storage.controller';
 import { StorageService } from './storage.service';
 import { VersionClock } from './version';
+import { AntiEntropyService } from './anti-entropy.service';
+import { RepairThrottle } from './repair-throttle';
 
 @Module({
   imports: [TransportModule, GossipModule],
@@ -29,7 +31,9 @@ import { VersionClock } from './version';
     LocalReplica,
     ReplicaRouter,
     StorageService,
+    RepairThrottle,
+    AntiEntropyService,
   ],
-  exports: [StorageService, LocalReplica],
+  exports: [StorageService, LocalReplica, AntiEntropyService],
 })
 export class StorageModule {}

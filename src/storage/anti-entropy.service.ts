@@ -1,0 +1,217 @@
+/**
+ * Anti-entropy: every interval this node compares, with one random alive member, the keys
+ * placement gives to both of them (bucket digests, see sync-digest.ts), then pushes what is
+ * newer here and pulls what is newer there: manifests with the chunks the other side lacks,
+ * and tombstones. A node that was down or cut off converges within a few rounds of coming
+ * back, deletes reach it before anything could be read back from it, a node that joins
+ * receives the keys placement now gives it, and a key held here but no longer placed here is
+ * handed off and dropped only once every placed holder confirmed a copy.
+ *
+ * Placement for repair counts members dead for less than --repair-grace, so a restart does
+ * not shuffle data; after the grace the next holders in rendezvous order take over.
+ */
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { describeError } from '../common/errors';
+import { NODE_CONFIG } from '../config/config.tokens';
+import type { NodeConfig } from '../config/node-config';
+import { MembershipService } from '../gossip/membership.service';
+import { FileRepository } from '../peer-repository/file.repository';
+import { TombstoneRepository } from '../peer-repository/tombstone.repository';
+import { NodeIdentity } from '../transport/node-identity';
+import { LocalReplica } from './local-replica';
+import { placeKey } from './placement';
+import { ReplicaRouter } from './replica-router';
+import { BUCKETS, SyncEntry, bucketDigests, bucketOf, differingBuckets, planSync } from './sync-digest';
+import { DigestReply } from './sync.types';
+import { HANDOFF_KEYS_PER_ROUND, SYNC_INTERVAL_MS } from './sync-timings';
+import { compareVersions } from './version';
+import { RepairThrottle } from './repair-throttle';
+
+export interface SyncRoundResult {
+  peer: string;
+  pushed: number;
+  pulled: number;
+  failed: number;
+}
+
+@Injectable()
+export class AntiEntropyService implements OnModuleDestroy {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private stopped = false;
+  private readonly logger = new Logger('AntiEntropy');
+  /** Listeners told about every finished round (metrics, quarantine). */
+  onRound: ((result: SyncRoundResult | { error: string }) => void) | undefined;
+
+  constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    private readonly identity: NodeIdentity,
+    private readonly membership: MembershipService,
+    private readonly files: FileRepository,
+    private readonly tombstones: TombstoneRepository,
+    private readonly local: LocalReplica,
+    private readonly router: ReplicaRouter,
+    private readonly throttle: RepairThrottle,
+  ) {}
+
+  start(): void {
+    this.schedule();
+  }
+
+  onModuleDestroy(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** Runs one round now (tests and membership changes call this); rounds never overlap. */
+  async runOnce(peerId?: string): Promise<SyncRoundResult | undefined> {
+    if (this.running) return undefined;
+    this.running = true;
+    try {
+      await this.expireTombstones();
+      await this.handOff();
+      const alive = this.membership.alive();
+      if (alive.length === 0) return undefined;
+      const peer = peerId ?? alive[Math.floor(Math.random() * alive.length)].nodeId;
+      const result = await this.syncWith(peer);
+      this.onRound?.(result);
+      return result;
+    } catch (err) {
+      this.onRound?.({ error: describeError(err) });
+      throw err;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** The entries this node has for keys placement gives to both it and `peer`. */
+  async sharedEntries(peer: string): Promise<SyncEntry[]> {
+    const members = this.membership.repairPlacementIds(this.config.repairGraceMs);
+    const self = this.identity.nodeId;
+    const both = (key: string) => {
+      const holders = placeKey(key, members, this.config.replicas);
+      return holders.includes(self) && holders.includes(peer);
+    };
+    const [manifests, graves] = await Promise.all([this.files.versions(), this.tombstones.list()]);
+    return [
+      ...manifests.filter((m) => both(m.key)).map((m): SyncEntry => ({ key: m.key, kind: 'm', version: m.version })),
+      ...graves.filter((t) => both(t.key)).map((t): SyncEntry => ({ key: t.key, kind: 't', version: t.version })),
+    ];
+  }
+
+  /** Server side of a round: compare the caller's digests with ours, return our differing buckets. */
+  async answerDigest(peer: string, digests: unknown): Promise<DigestReply> {
+    const theirs = Array.isArray(digests) && digests.length === BUCKETS ? digests.map(String) : new Array<string>(BUCKETS).fill('');
+    const mine = await this.sharedEntries(peer);
+    const differing = differingBuckets(bucketDigests(mine), theirs);
+    const wanted = new Set(differing);
+    return { differing, entries: mine.filter((e) => wanted.has(bucketOf(e.key))) };
+  }
+
+  private async syncWith(peer: string): Promise<SyncRoundResult> {
+    const mine = await this.sharedEntries(peer);
+    const reply = await this.router.syncDigest(peer, bucketDigests(mine));
+    const differing = new Set(reply.differing.filter((b) => Number.isInteger(b) && b >= 0 && b < BUCKETS));
+    const plan = planSync(
+      mine.filter((e) => differing.has(bucketOf(e.key))),
+      reply.entries.filter((e) => differing.has(bucketOf(e.key))),
+    );
+    let pushed = 0;
+    let pulled = 0;
+    let failed = 0;
+    for (const e of plan.push) {
+      await this.push(peer, e).then(() => (pushed += 1), (err) => this.fail(`push "${e.key}" to ${peer.slice(0, 8)}`, err, () => (failed += 1)));
+    }
+    for (const e of plan.pull) {
+      await this.pull(peer, e).then(() => (pulled += 1), (err) => this.fail(`pull "${e.key}" from ${peer.slice(0, 8)}`, err, () => (failed += 1)));
+    }
+    if (pushed || pulled) this.logger.log(`synced with ${this.membership.addressOf(peer) ?? peer}: pushed ${pushed}, pulled ${pulled}${failed ? `, ${failed} failed` : ''}`);
+    return { peer, pushed, pulled, failed };
+  }
+
+  private async push(peer: string, e: SyncEntry): Promise<void> {
+    if (e.kind === 't') return this.router.tombstone(peer, e.key, e.version);
+    const manifest = await this.files.get(e.key);
+    if (!manifest || manifest.version !== e.version) return; // changed since the digest
+    await this.copyManifestTo(peer, manifest);
+  }
+
+  private async pull(peer: string, e: SyncEntry): Promise<void> {
+    if (e.kind === 't') {
+      await this.local.applyTombstone(e.key, e.version);
+      return;
+    }
+    const report = await this.router.report(peer, e.key);
+    const manifest = report.manifest;
+    if (!manifest || manifest.version !== e.version) return;
+    for (const hash of new Set(manifest.chunks)) {
+      if (await this.local.chunks.has(hash)) continue;
+      const data = await this.router.getChunk(peer, hash);
+      await this.throttle.take(data.length);
+      await this.local.putChunk(hash, data);
+    }
+    const holders = placeKey(manifest.key, this.membership.repairPlacementIds(this.config.repairGraceMs), this.config.replicas);
+    await this.local.commitManifest(manifest, holders);
+  }
+
+  /** Sends a manifest's missing chunks to `peer`, then the manifest. */
+  private async copyManifestTo(peer: string, manifest: Awaited<ReturnType<FileRepository['get']>> & object): Promise<void> {
+    const missing = await this.router.missingChunks(peer, [...new Set(manifest.chunks)]);
+    for (const hash of missing) {
+      const data = await this.local.getChunk(hash);
+      await this.throttle.take(data.length);
+      await this.router.putChunk(peer, hash, data);
+    }
+    const holders = placeKey(manifest.key, this.membership.repairPlacementIds(this.config.repairGraceMs), this.config.replicas);
+    await this.router.commit(peer, manifest, holders);
+  }
+
+  /**
+   * Keys held here that placement no longer gives to this node: make sure every placed holder
+   * has the same or a newer version (copying it where missing), then drop the local copy.
+   */
+  private async handOff(): Promise<void> {
+    const members = this.membership.placementIds();
+    const self = this.identity.nodeId;
+    const stray = (await this.files.versions()).filter((m) => !placeKey(m.key, members, this.config.replicas).includes(self)).slice(0, HANDOFF_KEYS_PER_ROUND);
+    for (const { key } of stray) {
+      const manifest = await this.files.get(key);
+      if (!manifest) continue;
+      const holders = placeKey(key, members, this.config.replicas);
+      let confirmed = 0;
+      for (const holder of holders) {
+        try {
+          const report = await this.router.report(holder, key);
+          const newest = [report.manifest?.version, report.tombstone?.version].filter((v): v is string => Boolean(v)).sort().pop();
+          if (!newest || compareVersions(newest, manifest.version) < 0) await this.copyManifestTo(holder, manifest);
+          confirmed += 1;
+        } catch (err) {
+          this.logger.debug(`handoff of "${key}" to ${holder.slice(0, 8)} not confirmed: ${describeError(err)}`);
+        }
+      }
+      if (confirmed === holders.length) {
+        await this.local.dropManifest(key, manifest.version);
+        this.logger.log(`handed off "${key}" to its ${holders.length} placed holder(s); local copy dropped`);
+      }
+    }
+  }
+
+  private async expireTombstones(): Promise<void> {
+    await this.tombstones.deleteOlderThan(Date.now() - this.config.tombstoneTtlMs);
+  }
+
+  private fail(what: string, err: unknown, count: () => void): void {
+    count();
+    this.logger.warn(`${what} failed: ${describeError(err)}`);
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.runOnce()
+        .catch((err) => this.logger.warn(`anti-entropy round failed: ${describeError(err)}`))
+        .finally(() => this.schedule());
+    }, SYNC_INTERVAL_MS[this.config.gossipProfile]);
+    this.timer.unref();
+  }
+}

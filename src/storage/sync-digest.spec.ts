@@ -1,0 +1,31 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { BUCKETS, bucketDigests, bucketOf, differingBuckets, planSync, SyncEntry } from './sync-digest';
+
+const m = (key: string, version: string): SyncEntry => ({ key, kind: 'm', version });
+const t = (key: string, version: string): SyncEntry => ({ key, kind: 't', version });
+
+describe('sync digests', () => {
+  it('are equal for the same entries in any order and differ only in the touched bucket', () => {
+    const a = [m('a', '1'), m('b', '1'), m('c', '2')];
+    assert.deepEqual(bucketDigests(a), bucketDigests([...a].reverse()));
+    const changed = bucketDigests([m('a', '1'), m('b', '1'), m('c', '3')]);
+    assert.deepEqual(differingBuckets(bucketDigests(a), changed), [bucketOf('c')]);
+    assert.equal(bucketDigests([]).length, BUCKETS);
+  });
+
+  it('plans pushes of newer manifests and pulls of newer ones there', () => {
+    const plan = planSync([m('a', '2'), m('b', '1')], [m('a', '1'), m('b', '3'), m('c', '1')]);
+    assert.deepEqual(plan.push, [m('a', '2')]);
+    assert.deepEqual(plan.pull.map((e) => e.key).sort(), ['b', 'c']);
+  });
+
+  it('lets a tombstone win over an older or equal manifest on either side', () => {
+    const plan = planSync([t('a', '5')], [m('a', '4')]);
+    assert.deepEqual(plan.push, [t('a', '5')]);
+    assert.deepEqual(plan.pull, []);
+    const back = planSync([m('a', '4')], [t('a', '5')]);
+    assert.deepEqual(back.pull, [t('a', '5')]);
+    assert.deepEqual(planSync([m('a', '4')], [m('a', '4')]), { push: [], pull: [] });
+  });
+});

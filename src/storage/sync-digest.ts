@@ -1,0 +1,74 @@
+/**
+ * Anti-entropy digests (pure). Two nodes compare what they both should hold without sending
+ * full lists: the keys placed on both are split into 64 buckets by hash; each bucket's
+ * digest is a SHA-256 over its sorted "key, kind, version" lines (kind: m = manifest,
+ * t = tombstone). Only buckets whose digests differ are exchanged in full, so a converged
+ * pair costs 64 hashes per round.
+ */
+import { createHash } from 'node:crypto';
+import { compareVersions } from './version';
+
+export const BUCKETS = 64;
+
+export interface SyncEntry {
+  key: string;
+  kind: 'm' | 't';
+  version: string;
+}
+
+export function bucketOf(key: string): number {
+  return createHash('sha256').update(key).digest()[0] % BUCKETS;
+}
+
+export function bucketDigests(entries: readonly SyncEntry[]): string[] {
+  const lines: string[][] = Array.from({ length: BUCKETS }, () => []);
+  for (const e of entries) lines[bucketOf(e.key)].push(`${e.key}\u0000${e.kind}\u0000${e.version}`);
+  return lines.map((ls) => {
+    const h = createHash('sha256');
+    for (const l of ls.sort()) h.update(l).update('\n');
+    return h.digest('hex');
+  });
+}
+
+export function differingBuckets(mine: readonly string[], theirs: readonly string[]): number[] {
+  const out: number[] = [];
+  for (let b = 0; b < BUCKETS; b++) if (mine[b] !== theirs[b]) out.push(b);
+  return out;
+}
+
+/**
+ * Reduces entries to the newest per key: a tombstone at least as new as a manifest wins.
+ */
+export function newestPerKey(entries: readonly SyncEntry[]): Map<string, SyncEntry> {
+  const out = new Map<string, SyncEntry>();
+  for (const e of entries) {
+    const cur = out.get(e.key);
+    const c = cur ? compareVersions(e.version, cur.version) : 1;
+    if (!cur || c > 0 || (c === 0 && e.kind === 't')) out.set(e.key, e);
+  }
+  return out;
+}
+
+export interface SyncPlan {
+  /** Newer here: send to the peer. */
+  push: SyncEntry[];
+  /** Newer there: fetch from the peer. */
+  pull: SyncEntry[];
+}
+
+/** What to exchange for the differing buckets, given both sides' entries in them. */
+export function planSync(mine: readonly SyncEntry[], theirs: readonly SyncEntry[]): SyncPlan {
+  const a = newestPerKey(mine);
+  const b = newestPerKey(theirs);
+  const push: SyncEntry[] = [];
+  const pull: SyncEntry[] = [];
+  for (const [key, e] of a) {
+    const o = b.get(key);
+    if (!o || compareVersions(e.version, o.version) > 0 || (e.version === o.version && e.kind === 't' && o.kind === 'm')) push.push(e);
+  }
+  for (const [key, o] of b) {
+    const e = a.get(key);
+    if (!e || compareVersions(o.version, e.version) > 0 || (o.version === e.version && o.kind === 't' && e.kind === 'm')) pull.push(o);
+  }
+  return { push, pull };
+}
