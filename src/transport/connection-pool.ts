@@ -63,6 +63,11 @@ export class PeerConnectionPool {
     this.clients.delete(address);
   }
 
+  /** Nest calls this on shutdown: open sockets would otherwise keep the process alive. */
+  onModuleDestroy(): void {
+    this.closeAll();
+  }
+
   closeAll(): void {
     for (const client of this.clients.values()) client.close();
     this.clients.clear();

@@ -1,0 +1,41 @@
+/** Runs ./bin/p2p as a user would, capturing output and exit code, with a timeout. */
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
+export const BIN = path.join(PROJECT_ROOT, 'bin', 'p2p');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: Buffer | string; timeoutMs?: number } = {}): Promise<CliResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, args, { cwd: options.cwd ?? PROJECT_ROOT, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`p2p ${args.join(' ')} timed out after ${options.timeoutMs ?? 60_000} ms`));
+    }, options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), ms: Date.now() - started });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Runs a command that must succeed and parses its --json output. */
+export async function cliJson<T>(args: string[], options: Parameters<typeof runCli>[1] = {}): Promise<T> {
+  const r = await runCli([...args, '--json'], options);
+  if (r.code !== 0) throw new Error(`p2p ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}

@@ -1,0 +1,154 @@
+/**
+ * Real nodes for integration tests: `p2p serve` on 127.0.0.1 with a free port (port 0, read
+ * back from the ready line), each in its own temp folder, with the `local` gossip profile.
+ * Every process started is tracked and killed by PID in `stopAll()`; folders are removed.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { PROJECT_ROOT } from './cli-runner';
+import { removeDir, tmpDir } from './tmp-dir';
+
+const MAIN = path.join(PROJECT_ROOT, 'dist', 'src', 'main.js');
+
+export interface TestNode {
+  name: string;
+  pid: number;
+  nodeId: string;
+  /** host:port others dial. */
+  p2p: string;
+  /** host:port of the HTTP side, or "off". */
+  http: string;
+  dir: string;
+  dbPath: string;
+  process: ChildProcess;
+  logs(): string;
+  /** Sends a signal and waits for the exit (SIGKILL after `graceMs`). */
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | null>;
+  kill(): Promise<number | null>;
+  peakRssKiB(): number;
+}
+
+export interface StartOptions {
+  name?: string;
+  dir?: string;
+  listen?: string;
+  bootstrap?: string[];
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}
+
+export class NodeHarness {
+  private readonly nodes = new Set<TestNode>();
+  private readonly dirs = new Set<string>();
+
+  /** A folder that `stopAll` removes. */
+  dir(prefix: string): string {
+    const d = tmpDir(prefix);
+    this.dirs.add(d);
+    return d;
+  }
+
+  async start(options: StartOptions = {}): Promise<TestNode> {
+    const name = options.name ?? `node${this.nodes.size}`;
+    const dir = options.dir ?? this.dir(name);
+    const dbPath = path.join(dir, 'p2p.db');
+    const args = [MAIN, 'serve', '--listen', options.listen ?? '127.0.0.1:0', '--db', dbPath, '--gossip-profile', 'local'];
+    if (options.bootstrap?.length) args.push('--bootstrap', options.bootstrap.join(','));
+    args.push(...(options.args ?? []));
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssKiB(child.pid))), 100);
+    sampler.unref();
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+      clearInterval(sampler);
+      resolve(code);
+    }));
+    const node: TestNode = {
+      name,
+      pid: child.pid!,
+      nodeId: '',
+      p2p: '',
+      http: '',
+      dir,
+      dbPath,
+      process: child,
+      logs: () => output,
+      stop: async (signal = 'SIGTERM', graceMs = 10_000) => {
+        if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+        child.kill(signal);
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        const code = await exited;
+        clearTimeout(timer);
+        return code;
+      },
+      kill: () => node.stop('SIGKILL'),
+      peakRssKiB: () => Math.max(peak, rssKiB(child.pid)),
+    };
+    this.nodes.add(node);
+    const timeoutMs = options.timeoutMs ?? 20_000;
+    const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${name} not ready within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+      const check = () => {
+        const m = /ready: node=(\S+) p2p=(\S+) http=(\S+)/.exec(output);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m);
+        }
+      };
+      child.stdout!.on('data', check);
+      child.stderr!.on('data', check);
+      exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`${name} exited (${code}) before it was ready:\n${output}`));
+      });
+    });
+    node.nodeId = ready[1];
+    node.p2p = ready[2];
+    node.http = ready[3];
+    return node;
+  }
+
+  /** n nodes, node i bootstrapping from node i-1 (a chain, as in the seed README). */
+  async chain(n: number, options: Omit<StartOptions, 'bootstrap' | 'name'> = {}): Promise<TestNode[]> {
+    const out: TestNode[] = [];
+    for (let i = 0; i < n; i++) {
+      out.push(await this.start({ ...options, name: `node${i}`, bootstrap: i > 0 ? [out[i - 1].p2p] : [] }));
+    }
+    return out;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.nodes].map((n) => n.stop('SIGKILL')));
+    this.nodes.clear();
+    for (const d of this.dirs) removeDir(d);
+    this.dirs.clear();
+  }
+}
+
+/** A port that was free a moment ago (for nodes that must restart on the same address). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function rssKiB(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
