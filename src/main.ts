@@ -1,16 +1,34 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
+import type { Command } from 'commander';
 import { CommandFactory } from 'nest-commander';
+// The root commander instance's injection token (not re-exported from the package index).
+import { Commander } from 'nest-commander/src/constants';
 import { CliModule } from './cli/cli.module';
 import { exitWithError, handleCommanderError } from './cli/output';
 
+/**
+ * nest-commander installs the error handler on the root command only, after the subcommands
+ * were built, so a subcommand's usage error (an unknown flag) would exit 1 without it. Give
+ * every command the same handler: usage errors exit 2.
+ */
+function overrideExitEverywhere(command: Command): void {
+  command.exitOverride(handleCommanderError);
+  for (const sub of command.commands) overrideExitEverywhere(sub);
+}
+
 async function main(): Promise<void> {
-  await CommandFactory.run(CliModule, {
+  const app = await CommandFactory.createWithoutRunning(CliModule, {
     cliName: 'p2p',
     logger: false,
     errorHandler: handleCommanderError,
     serviceErrorHandler: exitWithError,
   });
+  const program = app.get<Command>(Commander);
+  program.name('p2p').description('p2p-storage: a decentralized peer-to-peer file store');
+  overrideExitEverywhere(program);
+  await CommandFactory.runApplication(app);
+  await app.close();
 }
 
 main().catch(exitWithError);

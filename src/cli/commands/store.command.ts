@@ -14,8 +14,8 @@ import { startProgress } from '../progress';
 })
 export class StoreCommand extends ClientCommand {
   async run([key, file]: string[], options: ClientOptions): Promise<void> {
-    const size = statInput(file);
     const client = NodeClient.fromOptions(options);
+    const size = statInput(file);
     const progress = startProgress(`store ${key}`, size);
     try {
       const source = file === '-' ? process.stdin : fs.createReadStream(file, { highWaterMark: 1024 * 1024 });

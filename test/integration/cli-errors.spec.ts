@@ -1,0 +1,75 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { freePort, NodeHarness, TestNode } from '../helpers/node-harness';
+import { runCli } from '../helpers/cli-runner';
+
+/** Each bad input: exactly one "error: " line on stderr and the documented exit code. */
+function assertOneLineError(r: { code: number; stderr: string }, code: number, pattern: RegExp): void {
+  assert.equal(r.code, code, r.stderr);
+  assert.match(r.stderr, /^error: [^\n]+\n$/);
+  assert.match(r.stderr, pattern);
+}
+
+describe('CLI errors and edge cases', () => {
+  const harness = new NodeHarness();
+  let a: TestNode;
+  let dir: string;
+
+  before(async () => {
+    a = await harness.start({ name: 'a' });
+    dir = harness.dir('cli');
+  });
+  after(() => harness.stopAll());
+
+  it('store of a missing file names the path, exit 2', async () => {
+    assertOneLineError(await runCli(['store', 'k', path.join(dir, 'nope.txt'), '--bootstrap', a.p2p]), 2, /nope\.txt.*no such file/);
+  });
+
+  it('an unreachable bootstrap is exit 4', async () => {
+    const port = await freePort();
+    assertOneLineError(await runCli(['get', 'k', '--bootstrap', `127.0.0.1:${port}`]), 4, /cannot reach/);
+  });
+
+  it('an unknown key is exit 3 for get and delete', async () => {
+    assertOneLineError(await runCli(['get', 'missing-key', '--bootstrap', a.p2p]), 3, /file "missing-key" not found/);
+    assertOneLineError(await runCli(['delete', 'missing-key', '--bootstrap', a.p2p]), 3, /not found/);
+  });
+
+  it('bad flag values are exit 2 and name every bad flag', async () => {
+    assertOneLineError(await runCli(['serve', '--listen', 'nonsense', '--replicas', '0', '--db', path.join(dir, 'x.db')]), 2, /--listen.*--replicas/);
+    assertOneLineError(await runCli(['store', 'k', path.join(dir, 'f'), '--bootstrap', 'not an address']), 2, /--bootstrap/);
+    assertOneLineError(await runCli(['cleanup', '--db', path.join(dir, 'c.db'), '--older-than', 'soon']), 2, /--older-than/);
+  });
+
+  it('an invalid key is exit 2', async () => {
+    const f = path.join(dir, 'f.txt');
+    fs.writeFileSync(f, 'x');
+    assertOneLineError(await runCli(['store', 'bad\u0001key', f, '--bootstrap', a.p2p]), 2, /control characters/);
+  });
+
+  it('a port already in use is a clear error', async () => {
+    const r = await runCli(['serve', '--listen', a.p2p, '--db', path.join(dir, 'busy', 'p2p.db'), '--http', 'off']);
+    assertOneLineError(r, 1, /address already in use|EADDRINUSE/);
+  });
+
+  it('a database in a missing folder is created, never "out of memory"', async () => {
+    const db = path.join(dir, 'deep', 'er', 'node_3000', 'p2p.db');
+    const r = await runCli(['peers', '--db', db]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(fs.existsSync(db));
+    assert.doesNotMatch(r.stderr, /out of memory/);
+  });
+
+  it('--help explains every command and flag', async () => {
+    const top = await runCli(['--help']);
+    for (const cmd of ['serve', 'store', 'get', 'delete', 'peers', 'cleanup', 'files', 'shares']) assert.match(top.stdout, new RegExp(`\\b${cmd}\\b`));
+    const serve = await runCli(['serve', '--help']);
+    for (const flag of ['--listen', '--db', '--bootstrap', '--advertise', '--replicas', '--write-quorum', '--http', '--cluster-secret', '--api-token', '--gossip-profile', '--tombstone-ttl', '--repair-grace', '--repair-bandwidth', '--log-level', '--log-format']) {
+      assert.ok(serve.stdout.includes(flag), `serve --help mentions ${flag}`);
+    }
+    const unknown = await runCli(['store', '--no-such-flag']);
+    assert.equal(unknown.code, 2);
+  });
+});
