@@ -1,0 +1,59 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ChunkStore } from '../../src/storage/chunk-store';
+import { sha256Hex } from '../../src/storage/chunker';
+import { ChunkCorruptError, ChunkNotFoundError, InvalidChunkHashError } from '../../src/storage/storage.errors';
+import { removeDir, tmpDir } from '../helpers/tmp-dir';
+
+describe(ChunkStore.name, () => {
+  const dirs: string[] = [];
+  after(() => dirs.forEach(removeDir));
+  const make = async () => {
+    const dir = tmpDir('chunks');
+    dirs.push(dir);
+    const sut = new ChunkStore(path.join(dir, 'blobs'));
+    await sut.init();
+    return sut;
+  };
+
+  it('stores once by content, reads back verified, lists and deletes', async () => {
+    const sut = await make();
+    const data = Buffer.from('chunk data');
+    const hash = sha256Hex(data);
+    assert.equal(await sut.put(hash, data), true);
+    assert.equal(await sut.put(hash, data), false);
+    assert.ok((await sut.get(hash)).equals(data));
+    const listed = [];
+    for await (const h of sut.list()) listed.push(h);
+    assert.deepEqual(listed, [hash]);
+    assert.deepEqual(await sut.stats(), { chunks: 1, bytes: data.length });
+    await sut.delete(hash);
+    await assert.rejects(sut.get(hash), ChunkNotFoundError);
+  });
+
+  it('refuses data that does not match its hash, and names that are not hashes', async () => {
+    const sut = await make();
+    await assert.rejects(sut.put(sha256Hex(Buffer.from('a')), Buffer.from('b')), ChunkCorruptError);
+    await assert.rejects(sut.get('../../etc/passwd'), InvalidChunkHashError);
+  });
+
+  it('never serves a chunk damaged on disk, and moves it aside', async () => {
+    const sut = await make();
+    const data = Buffer.from('precious');
+    const hash = sha256Hex(data);
+    await sut.put(hash, data);
+    fs.writeFileSync(sut.pathOf(hash), 'tampered');
+    await assert.rejects(sut.get(hash), ChunkCorruptError);
+    assert.equal(await sut.has(hash), false);
+    assert.equal(fs.readdirSync(path.join(sut.blobsDir, 'corrupt')).length, 1);
+  });
+
+  it('clears temp files a crash left behind', async () => {
+    const sut = await make();
+    fs.writeFileSync(path.join(sut.blobsDir, 'tmp', 'half-written'), 'x');
+    await sut.init();
+    assert.deepEqual(fs.readdirSync(path.join(sut.blobsDir, 'tmp')), []);
+  });
+});

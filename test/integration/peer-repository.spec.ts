@@ -1,0 +1,92 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { DataSource } from 'typeorm';
+import { openDatabase } from '../../src/peer-repository/data-source';
+import { FileManifest, FileRepository } from '../../src/peer-repository/file.repository';
+import { NodeMetaRepository } from '../../src/peer-repository/node-meta.repository';
+import { PeerRepository } from '../../src/peer-repository/peer.repository';
+import { ShareRepository } from '../../src/peer-repository/share.repository';
+import { TombstoneRepository } from '../../src/peer-repository/tombstone.repository';
+import { removeDir, tmpDir } from '../helpers/tmp-dir';
+
+const manifest = (key: string, version: string): FileManifest => ({
+  key,
+  version,
+  size: 3,
+  contentHash: 'c'.repeat(64),
+  chunkSize: 1024,
+  chunks: ['a'.repeat(64)],
+  createdAt: 1,
+});
+
+describe('peer repositories on SQLite', () => {
+  const dirs: string[] = [];
+  const open: DataSource[] = [];
+  after(async () => {
+    await Promise.all(open.map((d) => d.destroy()));
+    dirs.forEach(removeDir);
+  });
+  const db = async (dbPath?: string) => {
+    if (!dbPath) {
+      const dir = tmpDir('repo');
+      dirs.push(dir);
+      dbPath = path.join(dir, 'missing', 'folders', 'p2p.db');
+    }
+    const ds = await openDatabase(dbPath);
+    open.push(ds);
+    return { ds, dbPath };
+  };
+
+  it('creates missing folders, runs the migration and turns WAL on', async () => {
+    const { ds } = await db();
+    const [{ journal_mode }] = await ds.query('PRAGMA journal_mode');
+    assert.equal(journal_mode, 'wal');
+    const tables = (await ds.query(`SELECT name FROM sqlite_master WHERE type = 'table'`)).map((r: { name: string }) => r.name);
+    for (const t of ['peers', 'files', 'shares', 'tombstones', 'node_meta', 'migrations']) assert.ok(tables.includes(t), t);
+  });
+
+  it('upserts peers by node id and deletes only stale, not-alive ones', async () => {
+    const { ds } = await db();
+    const sut = new PeerRepository(ds);
+    const now = Date.now();
+    await sut.upsertMany([
+      { nodeId: 'a'.repeat(32), address: '127.0.0.1:1', status: 'alive', incarnation: 1, lastSeen: now - 3_600_000 },
+      { nodeId: 'b'.repeat(32), address: '127.0.0.1:2', status: 'dead', incarnation: 1, lastSeen: now - 3_600_000 },
+      { nodeId: 'c'.repeat(32), address: '127.0.0.1:3', status: 'dead', incarnation: 1, lastSeen: now },
+    ]);
+    await sut.upsert({ nodeId: 'a'.repeat(32), address: '[::1]:1', status: 'alive', incarnation: 2, lastSeen: now });
+    assert.equal((await sut.list()).length, 3);
+    assert.equal((await sut.get('a'.repeat(32)))?.address, '[::1]:1');
+    assert.equal(await sut.deleteStale(600_000, now), 1);
+    assert.deepEqual((await sut.list()).map((p) => p.nodeId).sort(), ['a'.repeat(32), 'c'.repeat(32)]);
+  });
+
+  it('keeps the newest manifest and lets a newer tombstone win', async () => {
+    const { ds } = await db();
+    const files = new FileRepository(ds);
+    const graves = new TombstoneRepository(ds);
+    const shares = new ShareRepository(ds);
+    assert.equal(await files.saveManifest(manifest('k', '002'), ['n1', 'n2']), true);
+    assert.equal(await files.saveManifest(manifest('k', '001'), ['n1']), false);
+    assert.deepEqual((await shares.forKey('k')).map((s) => s.nodeId), ['n1', 'n2']);
+    assert.equal(await graves.applyDelete('k', '003'), true);
+    assert.equal(await files.get('k'), null);
+    assert.deepEqual(await shares.forKey('k'), []);
+    assert.equal(await files.saveManifest(manifest('k', '002'), ['n1']), false, 'an older copy cannot come back');
+    assert.equal(await files.saveManifest(manifest('k', '004'), ['n1']), true, 'a newer store wins over the tombstone');
+    assert.equal(await graves.applyDelete('k', '003'), false);
+    assert.equal((await graves.get('k'))?.version, '003');
+    assert.equal(await graves.deleteOlderThan(Date.now() + 1), 1);
+  });
+
+  it('keeps the node id across reopening', async () => {
+    const { ds, dbPath } = await db();
+    const id = await new NodeMetaRepository(ds).getOrCreateNodeId();
+    assert.match(id, /^[0-9a-f]{32}$/);
+    await ds.destroy();
+    open.splice(open.indexOf(ds), 1);
+    const again = await db(dbPath);
+    assert.equal(await new NodeMetaRepository(again.ds).getOrCreateNodeId(), id);
+  });
+});
