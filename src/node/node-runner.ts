@@ -13,6 +13,7 @@ import type { NodeConfig } from '../config/node-config';
 import { MembershipService } from '../gossip/membership.service';
 import { NodeModule } from '../node.module';
 import { AntiEntropyService } from '../storage/anti-entropy.service';
+import { ScrubService } from '../storage/scrub.service';
 import { NodeIdentity } from '../transport/node-identity';
 import { TcpTransportServer } from '../transport/tcp-transport.server';
 import { TRANSPORT_OBSERVER, TransportObserver } from '../transport/transport-observer';
@@ -43,6 +44,7 @@ export async function runNode(config: NodeConfig): Promise<void> {
     }
     await app.get(MembershipService).start();
     app.get(AntiEntropyService).start();
+    app.get(ScrubService).start();
     status.started = true;
     log.log(`ready: node=${identity.nodeId} p2p=${identity.advertise} http=${http} listen=${status.p2pAddress}`);
   } catch (err) {

@@ -13,6 +13,7 @@ import { StorageService } from './storage.service';
 import { VersionClock } from './version';
 import { AntiEntropyService } from './anti-entropy.service';
 import { RepairThrottle } from './repair-throttle';
+import { ScrubService } from './scrub.service';
 
 @Module({
   imports: [TransportModule, GossipModule],
@@ -33,7 +34,8 @@ import { RepairThrottle } from './repair-throttle';
     StorageService,
     RepairThrottle,
     AntiEntropyService,
+    ScrubService,
   ],
-  exports: [StorageService, LocalReplica, AntiEntropyService],
+  exports: [StorageService, LocalReplica, AntiEntropyService, ScrubService],
 })
 export class StorageModule {}

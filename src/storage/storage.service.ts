@@ -165,7 +165,12 @@ export class StorageService implements OnModuleDestroy {
     let lastError: unknown;
     for (const nodeId of candidates) {
       try {
-        return await this.router.getChunk(nodeId, hash);
+        const data = await this.router.getChunk(nodeId, hash);
+        if (await this.holdsFile(key)) {
+          // This node should have had the chunk (damaged or missing): keep the verified copy.
+          await this.local.putChunk(hash, data).catch(() => undefined);
+        }
+        return data;
       } catch (err) {
         lastError = err;
         this.logger.warn(`chunk ${hash.slice(0, 12)} from ${nodeId.slice(0, 8)} failed: ${describeError(err)}; trying the next holder`);
@@ -173,6 +178,10 @@ export class StorageService implements OnModuleDestroy {
     }
     if (lastError) throw lastError;
     throw new ChunkNotFoundError(hash);
+  }
+
+  private async holdsFile(key: string): Promise<boolean> {
+    return (await this.local.report(key)).manifest !== null;
   }
 
   async delete(rawKey: string): Promise<DeleteResult> {
