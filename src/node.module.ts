@@ -8,6 +8,7 @@ import { transportObserverProvider } from './node/transport-observer.provider';
 import { PeerRepositoryModule } from './peer-repository/peer-repository.module';
 import { StorageModule } from './storage/storage.module';
 import { TRANSPORT_OBSERVER } from './transport/transport-observer';
+import { MetricsModule } from './metrics/metrics.module';
 
 @Global()
 @Module({ providers: [transportObserverProvider], exports: [TRANSPORT_OBSERVER] })
@@ -21,6 +22,7 @@ export class NodeModule {
       module: NodeModule,
       imports: [
         ConfigModule.forConfig(config),
+        MetricsModule,
         PeerRepositoryModule.forRoot({ dbPath: config.dbPath }),
         NodeStatusModule,
         ObserverModule,

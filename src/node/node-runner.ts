@@ -18,6 +18,8 @@ import { NodeIdentity } from '../transport/node-identity';
 import { TcpTransportServer } from '../transport/tcp-transport.server';
 import { TRANSPORT_OBSERVER, TransportObserver } from '../transport/transport-observer';
 import { NodeStatus } from './node-status';
+import { wireMetrics } from './metrics-wiring';
+import { PACKAGE_VERSION } from '../common/version';
 
 export async function runNode(config: NodeConfig): Promise<void> {
   const logger = createNodeLogger(config.logLevel, config.logFormat);
@@ -43,6 +45,7 @@ export async function runNode(config: NodeConfig): Promise<void> {
       log.warn('no cluster secret set: any node that can reach this port can join (set --cluster-secret or P2P_CLUSTER_SECRET)');
     }
     await app.get(MembershipService).start();
+    wireMetrics(app, PACKAGE_VERSION);
     app.get(AntiEntropyService).start();
     app.get(ScrubService).start();
     status.started = true;

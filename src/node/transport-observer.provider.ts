@@ -1,24 +1,48 @@
 /**
- * Connects what the transport reports to the node's logs (and metrics): a refused handshake
- * is one warning line naming the remote and the reason.
+ * Connects what the transport reports to the node's logs and metrics: a refused handshake is
+ * one warning line naming the remote and the reason, and every frame is counted. Message
+ * types are labelled only with patterns this node knows, so a peer sending made-up patterns
+ * cannot blow up the metric's cardinality.
  */
 import { Logger, Provider } from '@nestjs/common';
+import { MetricsService } from '../metrics/metrics.service';
+import { handshakeReasonLabel } from '../transport/handshake/handshake';
 import { TRANSPORT_OBSERVER, TransportObserver } from '../transport/transport-observer';
+import { StoragePatterns } from '../storage/storage.types';
+import { SyncPatterns } from '../storage/sync.types';
+
+const KNOWN = new Set<string>(['gossip.exchange', 'gossip.leave', 'gossip.swim', ...Object.values(StoragePatterns), ...Object.values(SyncPatterns)]);
+
+function typeLabel(pattern: string): string {
+  if (pattern === '') return 'control';
+  return KNOWN.has(pattern) ? pattern : 'other';
+}
 
 export const transportObserverProvider: Provider = {
   provide: TRANSPORT_OBSERVER,
-  useFactory: (): TransportObserver => {
+  inject: [MetricsService],
+  useFactory: (metrics: MetricsService): TransportObserver => {
     const logger = new Logger('Transport');
     return {
-      frameIn() {},
-      frameOut() {},
+      frameIn(pattern, bytes) {
+        metrics.messages.inc({ type: typeLabel(pattern), direction: 'in' });
+        metrics.messageBytes.inc({ direction: 'in' }, bytes);
+      },
+      frameOut(pattern, bytes) {
+        metrics.messages.inc({ type: typeLabel(pattern), direction: 'out' });
+        metrics.messageBytes.inc({ direction: 'out' }, bytes);
+      },
       handshakeFailed(reason, remote) {
+        metrics.handshakeFailures.inc({ reason: handshakeReasonLabel(reason) });
         logger.warn(`handshake refused from ${remote}: ${reason}`);
       },
       transportError(type, remote) {
+        metrics.transportErrors.inc({ type: /^[A-Z_]{1,40}$/.test(type) ? type : 'OTHER' });
         logger.warn(`closed connection ${remote}: ${type}`);
       },
-      connectionsChanged() {},
+      connectionsChanged(delta) {
+        metrics.connections.inc(delta);
+      },
     };
   },
 };

@@ -42,6 +42,10 @@ export class AntiEntropyService implements OnModuleDestroy {
   private readonly logger = new Logger('AntiEntropy');
   /** Listeners told about every finished round (metrics, quarantine). */
   onRound: ((result: SyncRoundResult | { error: string }) => void) | undefined;
+  /** Told, during a round, how many repairs remain and how many keys are known short of a copy. */
+  onPending: ((pending: number, underReplicated: number) => void) | undefined;
+  /** Keys whose last push to some peer failed, by peer: under-replicated until a push succeeds. */
+  private readonly shortOf = new Map<string, Set<string>>();
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
@@ -119,14 +123,35 @@ export class AntiEntropyService implements OnModuleDestroy {
     let pushed = 0;
     let pulled = 0;
     let failed = 0;
+    const short = new Set(plan.push.map((e) => e.key));
+    this.shortOf.set(peer, short);
+    let pending = plan.push.length + plan.pull.length;
+    this.reportPending(pending);
     for (const e of plan.push) {
-      await this.push(peer, e).then(() => (pushed += 1), (err) => this.fail(`push "${e.key}" to ${peer.slice(0, 8)}`, err, () => (failed += 1)));
+      await this.push(peer, e).then(
+        () => {
+          pushed += 1;
+          short.delete(e.key);
+        },
+        (err) => this.fail(`push "${e.key}" to ${peer.slice(0, 8)}`, err, () => (failed += 1)),
+      );
+      this.reportPending(--pending);
     }
     for (const e of plan.pull) {
       await this.pull(peer, e).then(() => (pulled += 1), (err) => this.fail(`pull "${e.key}" from ${peer.slice(0, 8)}`, err, () => (failed += 1)));
+      this.reportPending(--pending);
     }
     if (pushed || pulled) this.logger.log(`synced with ${this.membership.addressOf(peer) ?? peer}: pushed ${pushed}, pulled ${pulled}${failed ? `, ${failed} failed` : ''}`);
     return { peer, pushed, pulled, failed };
+  }
+
+  private reportPending(pending: number): void {
+    const keys = new Set<string>();
+    for (const [peer, set] of this.shortOf) {
+      if (this.membership.addressOf(peer) === undefined) this.shortOf.delete(peer);
+      else set.forEach((k) => keys.add(k));
+    }
+    this.onPending?.(pending, keys.size);
   }
 
   private async push(peer: string, e: SyncEntry): Promise<void> {

@@ -40,6 +40,8 @@ export class StorageService implements OnModuleDestroy {
   private readonly sources = new Map<string, { version: string; nodeIds: string[]; at: number }>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly logger = new Logger('Storage');
+  /** Told about every client operation this node coordinated (metrics). */
+  onOperation: ((op: 'store' | 'get' | 'delete', ok: boolean, seconds: number) => void) | undefined;
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
@@ -73,12 +75,18 @@ export class StorageService implements OnModuleDestroy {
   async storeChunk(uploadId: string, index: number, hash: string, data: Buffer): Promise<{ received: number }> {
     const session = this.session(uploadId);
     const run = session.tail.then(() => this.acceptChunk(session, index, hash, data));
+    run.catch(() => this.onOperation?.('store', false, (Date.now() - session.startedAt) / 1000));
     session.tail = run.catch(() => undefined);
     return run;
   }
 
   async commitStore(uploadId: string, claimedContentHash?: string): Promise<StoreResult> {
     const session = this.session(uploadId);
+    return this.measured('store', session.startedAt, this.commitSession(session, claimedContentHash));
+  }
+
+  private async commitSession(session: UploadSession, claimedContentHash?: string): Promise<StoreResult> {
+    const uploadId = session.id;
     await session.tail;
     this.sessions.delete(uploadId);
     const { size, contentHash } = session.hasher.digest();
@@ -135,7 +143,12 @@ export class StorageService implements OnModuleDestroy {
   }
 
   /** The newest live manifest of a key across its holders, or FileNotFoundError. */
-  async manifest(rawKey: string): Promise<FileManifest> {
+  /** The newest live manifest of a key (a get's first step, measured as the get operation). */
+  manifest(rawKey: string): Promise<FileManifest> {
+    return this.measured('get', Date.now(), this.findManifest(rawKey));
+  }
+
+  private async findManifest(rawKey: string): Promise<FileManifest> {
     const key = validateKey(rawKey);
     let found = await this.lookup(key, this.holdersFor(key));
     if (!found.manifest && !found.tombstone) {
@@ -158,7 +171,7 @@ export class StorageService implements OnModuleDestroy {
     }
     let sources = this.sources.get(key);
     if (!sources || Date.now() - sources.at > SOURCES_TTL_MS) {
-      await this.manifest(key);
+      await this.findManifest(key);
       sources = this.sources.get(key);
     }
     const candidates = (sources?.nodeIds ?? []).filter((id) => !this.router.isSelf(id));
@@ -184,9 +197,24 @@ export class StorageService implements OnModuleDestroy {
     return (await this.local.report(key)).manifest !== null;
   }
 
-  async delete(rawKey: string): Promise<DeleteResult> {
+  delete(rawKey: string): Promise<DeleteResult> {
+    return this.measured('delete', Date.now(), this.deleteKey(rawKey));
+  }
+
+  private async measured<T>(op: 'store' | 'get' | 'delete', startedAt: number, work: Promise<T>): Promise<T> {
+    try {
+      const result = await work;
+      this.onOperation?.(op, true, (Date.now() - startedAt) / 1000);
+      return result;
+    } catch (err) {
+      this.onOperation?.(op, false, (Date.now() - startedAt) / 1000);
+      throw err;
+    }
+  }
+
+  private async deleteKey(rawKey: string): Promise<DeleteResult> {
     const key = validateKey(rawKey);
-    await this.manifest(key);
+    await this.findManifest(key);
     const version = this.versions.next();
     await this.local.applyTombstone(key, version);
     const others = this.membership.alive().map((m) => m.nodeId);
@@ -206,7 +234,7 @@ export class StorageService implements OnModuleDestroy {
     const placed = this.holdersFor(key);
     const everyone = [...new Set([...placed, ...this.membership.placementIds()])];
     const reports = await Promise.allSettled(everyone.map((id) => this.router.report(id, key)));
-    const newest = await this.manifest(key).catch(() => null);
+    const newest = await this.findManifest(key).catch(() => null);
     const nodes = everyone.map((nodeId, i) => {
       const r = reports[i];
       const version = r.status === 'fulfilled' ? r.value?.manifest?.version ?? null : null;

@@ -12,6 +12,7 @@ export class UploadSession {
   readonly chunkHashes: string[] = [];
   /** Holders that have every chunk so far; a holder that fails once is out of this store. */
   readonly live: Set<string>;
+  readonly startedAt = Date.now();
   lastActivity = Date.now();
   /** Serialises chunk handling so a client that pipelines still sees order kept. */
   tail: Promise<unknown> = Promise.resolve();
