@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Builds p2p-storage and installs it as a systemd service.
+#
+#   ./install.sh                 build, install to /opt/p2p-storage, link /usr/local/bin/p2p,
+#                                install the unit and /etc/p2p-storage/<user>.env (kept if present)
+#   ./install.sh --dry-run       print what would be done, change nothing
+#   DESTDIR=/tmp/stage ./install.sh   install under a staging root (packaging, tests); no systemctl
+#   PREFIX=/opt/p2p-storage      where the program goes (default)
+#   P2P_USER=alice               whose instance the env file is for (default: $SUDO_USER or $USER)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+dry=0
+[ "${1:-}" = "--dry-run" ] && dry=1
+DESTDIR=${DESTDIR:-}
+PREFIX=${PREFIX:-/opt/p2p-storage}
+P2P_USER=${P2P_USER:-${SUDO_USER:-${USER:-$(id -un)}}}
+root="$DESTDIR"
+
+run() {
+  echo "+ $*"
+  [ "$dry" = 1 ] || "$@"
+}
+
+command -v node >/dev/null || { echo "error: node (20.19 or newer) is required" >&2; exit 1; }
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
+  || { echo "error: node $(node --version) is too old; 20.19 or newer is required" >&2; exit 1; }
+
+if [ ! -f dist/src/main.js ] || [ "${REBUILD:-1}" = 1 ]; then
+  run npm ci --no-audit --no-fund
+  run npm run build
+fi
+
+run mkdir -p "$root$PREFIX" "$root/usr/local/bin" "$root/etc/systemd/system" "$root/etc/p2p-storage"
+run cp -r dist package.json package-lock.json bin README.md DEPLOYMENT.md "$root$PREFIX/"
+run cp -r node_modules "$root$PREFIX/"
+# Development dependencies are not needed at run time.
+(cd "$root$PREFIX" && run npm prune --omit=dev --no-audit --no-fund) || true
+run ln -sf "$PREFIX/bin/p2p" "$root/usr/local/bin/p2p"
+run install -m 0644 systemd/p2p-storage@.service "$root/etc/systemd/system/p2p-storage@.service"
+
+envfile="$root/etc/p2p-storage/$P2P_USER.env"
+if [ -f "$envfile" ]; then
+  echo "keeping existing $envfile"
+else
+  echo "+ write $envfile"
+  if [ "$dry" = 0 ]; then
+    umask 077
+    cat > "$envfile" <<ENV
+# p2p-storage settings for p2p-storage@$P2P_USER (every flag has a P2P_* variable; see DEPLOYMENT.md)
+P2P_LISTEN=:3000
+P2P_HTTP=:13000
+#P2P_BOOTSTRAP=host1:3000,host2:3000
+#P2P_ADVERTISE=this-host.example:3000
+#P2P_CLUSTER_SECRET=
+#P2P_API_TOKEN=
+P2P_LOG_FORMAT=text
+ENV
+  fi
+fi
+
+if [ -z "$DESTDIR" ] && [ "$dry" = 0 ] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+  run systemctl daemon-reload
+  echo "installed. Start it with: sudo systemctl enable --now p2p-storage@$P2P_USER"
+else
+  echo "installed under '${root:-/}' (systemd not reloaded). Start it with: sudo systemctl enable --now p2p-storage@$P2P_USER"
+fi

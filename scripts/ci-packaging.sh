@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Packaging checks for CI: install the tools that are missing (promtool from Debian's
+# prometheus package), then the Docker image and compose cluster end to end. The offline
+# checks (promtool, k8s manifests, systemd unit) are node:test specs in test/packaging and
+# run with `npm test`; this script makes sure their tools exist first when called before it,
+# and runs the Docker part, which is skipped (loudly) only when no Docker engine can start.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools=../shared/tools
+
+if [ "${1:-}" != "--docker" ]; then
+  if ! command -v promtool >/dev/null; then
+    echo "== installing promtool (Debian package prometheus)"
+    (apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1; }) \
+      || echo "!! could not install promtool: its checks will say so"
+  fi
+  if ! command -v systemd-analyze >/dev/null; then
+    (apt-get install -y --no-install-recommends systemd >/dev/null 2>&1) || echo "!! could not install systemd-analyze"
+  fi
+  [ "${1:-}" = "--tools-only" ] && exit 0
+fi
+
+if [ "${DOCKER_CHECKS:-1}" != 1 ]; then
+  echo "== DOCKER_CHECKS=0: compose e2e skipped on request"
+  exit 0
+fi
+if [ ! -f "$tools/docker-harness.sh" ]; then
+  echo "!!!!! no Docker harness at $tools: the container checks are SKIPPED !!!!!"
+  exit 0
+fi
+if ! timeout 600 bash "$tools/docker-harness.sh"; then
+  echo "!!!!! the Docker engine could not start on this machine: the compose e2e is SKIPPED !!!!!"
+  exit 0
+fi
+timeout 900 bash test/container/compose-e2e.sh
