@@ -7,9 +7,10 @@ import { PeersCommand } from './commands/peers.command';
 import { ServeCommand } from './commands/serve.command';
 import { SharesCommand } from './commands/shares.command';
 import { StoreCommand } from './commands/store.command';
+import { InspectCommand } from './commands/inspect.command';
 
 /** Every command of `p2p`; each is a thin shell over the modules. */
 @Module({
-  providers: [ServeCommand, StoreCommand, GetCommand, DeleteCommand, PeersCommand, CleanupCommand, FilesCommand, FilesListCommand, SharesCommand],
+  providers: [ServeCommand, StoreCommand, GetCommand, DeleteCommand, PeersCommand, CleanupCommand, FilesCommand, FilesListCommand, SharesCommand, InspectCommand],
 })
 export class CliModule {}

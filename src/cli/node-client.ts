@@ -117,7 +117,7 @@ export class NodeClient {
     this.pool.closeAll();
   }
 
-  private async call<T>(pattern: string, data: object): Promise<T> {
+  async call<T>(pattern: string, data: object): Promise<T> {
     const address = await this.connect();
     return this.pool.request<T>(address, pattern, data, this.timeoutMs);
   }

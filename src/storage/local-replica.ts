@@ -7,7 +7,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { FileManifest, FileRepository } from '../peer-repository/file.repository';
 import { TombstoneRepository } from '../peer-repository/tombstone.repository';
 import { ChunkStore } from './chunk-store';
-import { ManifestReport } from './storage.types';
+import { CopyCheck, ManifestReport } from './storage.types';
 import { ChunkNotFoundError } from './storage.errors';
 import { compareVersions } from './version';
 
@@ -44,6 +44,24 @@ export class LocalReplica {
       if (!(await this.chunks.has(hash))) throw new ChunkNotFoundError(hash);
     }
     return this.files.saveManifest(manifest, holders);
+  }
+
+  /** Re-reads and hashes every chunk of the held manifest of `key` (for inspect). */
+  async verify(key: string): Promise<CopyCheck> {
+    const manifest = await this.files.get(key);
+    const tombstone = await this.tombstones.get(key);
+    if (!manifest) return { version: null, tombstone: tombstone?.version ?? null, chunks: 0, missing: 0, corrupt: 0 };
+    let missing = 0;
+    let corrupt = 0;
+    for (const hash of manifest.chunks) {
+      try {
+        await this.chunks.get(hash);
+      } catch (err) {
+        if (err instanceof ChunkNotFoundError) missing += 1;
+        else corrupt += 1;
+      }
+    }
+    return { version: manifest.version, tombstone: tombstone?.version ?? null, chunks: manifest.chunks.length, missing, corrupt };
   }
 
   async report(key: string): Promise<ManifestReport> {

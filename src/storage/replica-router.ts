@@ -9,7 +9,7 @@ import { PeerUnreachableError } from '../transport/transport.errors';
 import { NodeIdentity } from '../transport/node-identity';
 import { FileManifest } from '../peer-repository/file.repository';
 import { LocalReplica } from './local-replica';
-import { ManifestReport, StoragePatterns } from './storage.types';
+import { CopyCheck, ManifestReport, StoragePatterns } from './storage.types';
 import { ChunkCorruptError } from './storage.errors';
 import { sha256Hex } from './chunker';
 import { DigestReply, SyncPatterns } from './sync.types';
@@ -63,6 +63,11 @@ export class ReplicaRouter {
   async report(nodeId: string, key: string): Promise<ManifestReport> {
     if (this.isSelf(nodeId)) return this.local.report(key);
     return this.pool.request<ManifestReport>(this.address(nodeId), StoragePatterns.manifestGet, { key }, CONTROL_TIMEOUT_MS);
+  }
+
+  async verify(nodeId: string, key: string): Promise<CopyCheck> {
+    if (this.isSelf(nodeId)) return this.local.verify(key);
+    return this.pool.request<CopyCheck>(this.address(nodeId), StoragePatterns.verify, { key }, CHUNK_TIMEOUT_MS * 4);
   }
 
   async drop(nodeId: string, key: string, version: string): Promise<void> {

@@ -16,6 +16,7 @@ import { VersionClock } from './version';
 import { parseManifest } from './manifest-validation';
 import { AntiEntropyService } from './anti-entropy.service';
 import { SyncPatterns } from './sync.types';
+import { InspectService } from './inspect.service';
 
 @Controller()
 @UseFilters(RpcErrorPassthroughFilter)
@@ -25,6 +26,7 @@ export class StorageController {
     private readonly local: LocalReplica,
     private readonly versions: VersionClock,
     private readonly antiEntropy: AntiEntropyService,
+    private readonly inspector: InspectService,
   ) {}
 
   // ---- holder side (node to node) ----
@@ -89,6 +91,13 @@ export class StorageController {
     return { missing: await this.local.missingChunks(hashes.filter((h): h is string => typeof h === 'string')) };
   }
 
+  @MessagePattern(StoragePatterns.verify)
+  verify(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
+    requirePeer(ctx);
+    const { key } = fields(msg, { key: 'string' });
+    return this.local.verify(key);
+  }
+
   // ---- client protocol (CLI to any node) ----
 
   @MessagePattern(StoragePatterns.clientStoreBegin)
@@ -127,6 +136,12 @@ export class StorageController {
   async getChunk(@Payload() msg: unknown) {
     const { key, hash } = fields(msg, { key: 'string', hash: 'string' });
     return { blob: await this.storage.chunk(key, hash) };
+  }
+
+  @MessagePattern(StoragePatterns.clientInspect)
+  inspect(@Payload() msg: unknown) {
+    const { key } = fields(msg, { key: 'string' });
+    return this.inspector.inspect(key);
   }
 
   @MessagePattern(StoragePatterns.clientDelete)

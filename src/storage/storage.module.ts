@@ -14,6 +14,7 @@ import { VersionClock } from './version';
 import { AntiEntropyService } from './anti-entropy.service';
 import { RepairThrottle } from './repair-throttle';
 import { ScrubService } from './scrub.service';
+import { InspectService } from './inspect.service';
 
 @Module({
   imports: [TransportModule, GossipModule],
@@ -35,6 +36,7 @@ import { ScrubService } from './scrub.service';
     RepairThrottle,
     AntiEntropyService,
     ScrubService,
+    InspectService,
   ],
   exports: [StorageService, LocalReplica, AntiEntropyService, ScrubService],
 })

@@ -18,6 +18,8 @@ export const StoragePatterns = {
   clientGetManifest: 'client.get.manifest',
   clientGetChunk: 'client.get.chunk',
   clientDelete: 'client.delete',
+  clientInspect: 'client.inspect',
+  verify: 'storage.verify',
 } as const;
 
 export interface StoreResult {
@@ -59,4 +61,33 @@ export interface ReplicaReport {
     current: boolean;
     error?: string;
   }>;
+}
+
+/** What one node found when it re-read its copy of a key. */
+export interface CopyCheck {
+  /** Version of the manifest it holds, or null. */
+  version: string | null;
+  tombstone: string | null;
+  chunks: number;
+  missing: number;
+  corrupt: number;
+}
+
+/** `p2p inspect`: one key explained node by node. */
+export interface InspectReport {
+  key: string;
+  version: string | null;
+  size: number | null;
+  chunks: number | null;
+  replicas: number;
+  writeQuorum: number;
+  nodes: Array<{
+    nodeId: string;
+    address: string;
+    status: string;
+    placed: boolean;
+    state: 'verified' | 'stale' | 'missing' | 'damaged' | 'unreachable' | 'deleted' | 'extra';
+    detail: string;
+  }>;
+  pending: string[];
 }

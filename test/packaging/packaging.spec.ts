@@ -144,7 +144,7 @@ describe('docker files', () => {
     assert.match(df, /^HEALTHCHECK /m);
     assert.match(df, /^VOLUME \["\/data"\]$/m);
     assert.match(df, /^ENTRYPOINT \["node", /m);
-    assert.match(df, /npm ci --omit=dev/);
+    assert.match(df, /npm (ci|prune) --omit=dev/);
   });
 
   it('compose runs 3 nodes on a private network, ports on 127.0.0.1, monitoring behind a profile', () => {
