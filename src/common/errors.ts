@@ -12,6 +12,7 @@ export const ExitCode = {
   quorum: 5,
   integrity: 6,
   refused: 7,
+  conflict: 8,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -43,6 +43,9 @@ export class MembershipService implements OnModuleDestroy {
   /** Seconds at start: a restarted node outranks what others remember of its previous run. */
   private readonly incarnation = Math.floor(Date.now() / 1000);
   private timer: NodeJS.Timeout | undefined;
+  /** While no member is alive, bootstrap addresses are retried with backoff (peers may start later). */
+  private bootstrapFailures = 0;
+  private bootstrapRetryAt = 0;
   private dirty = false;
   private stopped = false;
   private readonly logger = new Logger('Gossip');
@@ -159,6 +162,12 @@ export class MembershipService implements OnModuleDestroy {
 
   private async tick(): Promise<void> {
     const now = Date.now();
+    if (this.config.bootstrap.length > 0 && this.alive().length === 0 && now >= this.bootstrapRetryAt) {
+      await Promise.all(this.config.bootstrap.map((address) => this.exchange(address, 'bootstrap')));
+      this.bootstrapFailures = this.alive().length > 0 ? 0 : this.bootstrapFailures + 1;
+      const backoff = Math.min(this.timings.maxBackoffMs, this.timings.baseBackoffMs * 2 ** Math.min(this.bootstrapFailures, 10));
+      this.bootstrapRetryAt = now + backoff;
+    }
     const due = this.list().filter((m) => m.status !== 'left' && (this.contact.get(m.nodeId)?.nextAttemptAt ?? 0) <= now);
     if (due.length > 0) {
       const target = due[Math.floor(Math.random() * due.length)];

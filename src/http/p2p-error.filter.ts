@@ -10,6 +10,7 @@ const STATUS_BY_EXIT: Record<number, number> = {
   [ExitCode.quorum]: 503,
   [ExitCode.integrity]: 502,
   [ExitCode.refused]: 403,
+  [ExitCode.conflict]: 409,
 };
 
 @Catch()

@@ -43,3 +43,14 @@ export class InvalidVersionError extends P2pError {
     super(`"${String(version).slice(0, 80)}" is not a version stamp`, 'INVALID_VERSION', ExitCode.failure);
   }
 }
+
+/** Two writers stored the same key at once; the other one's newer version (or delete) won. */
+export class SupersededError extends P2pError {
+  constructor(readonly key: string, readonly winner: string, deleted: boolean) {
+    super(
+      `store of "${key}" lost to a concurrent ${deleted ? 'delete' : 'store'} with a newer version (${winner}); this upload was not kept`,
+      'SUPERSEDED',
+      ExitCode.conflict,
+    );
+  }
+}

@@ -23,7 +23,7 @@ import { DEFAULT_CHUNK_SIZE, chunkStream, sha256Hex } from './chunker';
 import { LocalReplica } from './local-replica';
 import { placeKey } from './placement';
 import { ReplicaRouter } from './replica-router';
-import { ChunkCorruptError, ChunkNotFoundError, FileNotFoundError, QuorumNotReachedError } from './storage.errors';
+import { ChunkCorruptError, ChunkNotFoundError, FileNotFoundError, QuorumNotReachedError, SupersededError } from './storage.errors';
 import { StorageProtocolError, UploadNotFoundError } from './storage-protocol.errors';
 import { DeleteResult, ManifestReport, ReplicaReport, StoreResult } from './storage.types';
 import { UploadSession } from './upload-session';
@@ -105,8 +105,16 @@ export class StorageService implements OnModuleDestroy {
     const holders = [...session.live];
     const results = await Promise.allSettled(holders.map((id) => this.router.commit(id, manifest, session.holders)));
     const confirmed = holders.filter((_, i) => results[i].status === 'fulfilled' && (results[i] as PromiseFulfilledResult<boolean>).value);
-    if (confirmed.length < session.writeQuorum) {
+    const refused = results.some((r) => r.status === 'fulfilled' && !r.value);
+    if (refused || confirmed.length < session.writeQuorum) {
+      // Roll back: a store that is not acknowledged leaves no visible copy anywhere.
       await Promise.allSettled(confirmed.map((id) => this.router.drop(id, manifest.key, manifest.version)));
+      if (refused) {
+        // A holder already has a newer version or a newer delete of this key: last writer wins,
+        // and this writer is told so instead of being silently overwritten.
+        const winner = await this.lookup(session.key, session.holders);
+        throw new SupersededError(session.key, winner.manifest?.version ?? winner.tombstone?.version ?? 'unknown', !winner.manifest);
+      }
       throw new QuorumNotReachedError(session.key, confirmed.length, session.writeQuorum);
     }
     this.logger.log(`stored "${session.key}" (${size} bytes, ${manifest.chunks.length} chunks) on ${confirmed.length}/${session.holders.length} holders`);

@@ -31,4 +31,12 @@ describe('restart and rejoin', () => {
     });
     await waitFor(async () => (await aliveIds(c2)).sort().join() === [a.nodeId, b.nodeId].sort().join(), { description: 'C to list A and B' });
   });
+
+  it('a node whose bootstrap peer starts later keeps retrying and joins (parallel start)', async () => {
+    const port = await freePort();
+    const early = await harness.start({ name: 'early', bootstrap: [`127.0.0.1:${port}`] });
+    const late = await harness.start({ name: 'late', listen: `127.0.0.1:${port}` });
+    await waitFor(async () => (await aliveIds(early)).includes(late.nodeId), { description: 'the early node to join the late one' });
+    await waitFor(async () => (await fetch(`http://${early.http}/readyz`)).status === 200, { description: 'the early node to be ready' });
+  });
 });
