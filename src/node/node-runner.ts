@@ -23,7 +23,8 @@ import { PACKAGE_VERSION } from '../common/version';
 
 export async function runNode(config: NodeConfig): Promise<void> {
   const logger = createNodeLogger(config.logLevel, config.logFormat);
-  const app = await NestFactory.create(NodeModule.register(config), { logger, abortOnError: false });
+  // No body parser: PUT /v1/files streams the raw request body whatever its content type.
+  const app = await NestFactory.create(NodeModule.register(config), { logger, abortOnError: false, bodyParser: false });
   const log = new Logger('Node');
   const identity = app.get(NodeIdentity);
   const status = app.get(NodeStatus);

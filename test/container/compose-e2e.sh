@@ -56,7 +56,9 @@ cmp "$work/in.bin" "$work/out3.bin" && echo "got identical bytes through node3"
 "${compose[@]}" exec -T node2 node dist/src/main.js get e2e.bin --bootstrap node1:3000 > "$work/cli.bin"
 cmp "$work/in.bin" "$work/cli.bin" && echo "p2p get inside node2 (client of node1 by service name): identical"
 
+stop=$(t)
 "${compose[@]}" stop node2 >/dev/null 2>&1
+echo "node2 stopped (SIGTERM, graceful leave) in $(secs "$stop" "$(t)") s"
 curl -fsS "${auth[@]}" -o "$work/out-down.bin" http://127.0.0.1:13003/v1/files/e2e.bin
 cmp "$work/in.bin" "$work/out-down.bin" && echo "node2 stopped: still got identical bytes through node3"
 "${compose[@]}" start node2 >/dev/null 2>&1
@@ -65,7 +67,15 @@ wait_ready 13002 60
 echo "node2 restarted and ready in $(secs "$restart" "$(t)") s"
 curl -fsS "${auth[@]}" -o "$work/out2.bin" http://127.0.0.1:13002/v1/files/e2e.bin
 cmp "$work/in.bin" "$work/out2.bin" && echo "got identical bytes through the restarted node2"
-health=$(docker inspect --format '{{.State.Health.Status}}' "$("${compose[@]}" ps -q node1)")
+node1=$("${compose[@]}" ps -q node1)
+for _ in $(seq 1 60); do
+  health=$(docker inspect --format '{{.State.Health.Status}}' "$node1")
+  [ "$health" = healthy ] && break
+  sleep 0.5
+done
 echo "node1 healthcheck: $health"
-curl -fsS http://127.0.0.1:13001/metrics | grep -q '^p2p_members{state="alive"} 2$' && echo "node1 metrics: 2 alive members"
+[ "$health" = healthy ]
+metrics=$(curl -fsS http://127.0.0.1:13001/metrics)
+echo "$metrics" | grep '^p2p_members{state="alive"} 2$' >/dev/null
+echo "node1 metrics: 2 alive members, $(echo "$metrics" | grep -c '^p2p_') p2p series"
 echo "compose e2e: PASS"

@@ -92,6 +92,13 @@ describe('HTTP side of a node', () => {
     for (const open of ['/healthz', '/readyz', '/metrics']) assert.equal((await fetch(url(secured, open))).status, 200, open);
   });
 
+  it('stores a body of any content type (a form-encoded upload is not parsed)', async () => {
+    const body = crypto.randomBytes(300 * 1024);
+    const put = await fetch(url(a, '/v1/files/form'), { method: 'PUT', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    assert.equal(put.status, 200);
+    assert.ok(Buffer.from(await (await fetch(url(b, '/v1/files/form'))).arrayBuffer()).equals(body));
+  });
+
   it('rejects a bad key with 400', async () => {
     const r = await fetch(url(a, `/v1/files/${'x'.repeat(1100)}`), { method: 'PUT', body: 'x' });
     assert.equal(r.status, 400);
