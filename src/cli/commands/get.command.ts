@@ -1,13 +1,16 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'nest-commander';
+import { ChunkCorruptError } from '../../storage/storage.errors';
+import { downloadToFile } from '../download';
 import { NodeClient } from '../node-client';
 import { ClientCommand, ClientOptions } from '../options';
 import { printJson } from '../output';
 import { startProgress } from '../progress';
+import { createHash } from 'node:crypto';
 
 interface GetOptions extends ClientOptions {
   out?: string;
+  resume?: boolean;
 }
 
 @Command({
@@ -17,9 +20,14 @@ interface GetOptions extends ClientOptions {
   argsDescription: { key: 'the key it was stored under' },
 })
 export class GetCommand extends ClientCommand {
-  @Option({ flags: '--out <file>', description: 'write the file here (written to <file>.part, renamed when complete and verified)' })
+  @Option({ flags: '--out <file>', description: 'write the file here (via <file>.part, renamed once every chunk and the whole file verified)' })
   parseOut(value: string): string {
     return value;
+  }
+
+  @Option({ flags: '--resume', description: 'with --out: keep the verified part of an interrupted download of the same version and continue after it' })
+  parseResume(): boolean {
+    return true;
   }
 
   async run([key]: string[], options: GetOptions): Promise<void> {
@@ -27,23 +35,24 @@ export class GetCommand extends ClientCommand {
     try {
       const manifest = await client.manifest(key);
       if (!options.out) {
-        await client.get(manifest, (data) => writeTo(process.stdout, data));
+        const whole = createHash('sha256');
+        await client.get(manifest, (data) => {
+          whole.update(data);
+          return writeTo(process.stdout, data);
+        });
+        if (whole.digest('hex') !== manifest.contentHash) throw new ChunkCorruptError(manifest.contentHash, 'the downloaded file');
         return;
       }
       const out = path.resolve(options.out);
-      const partial = `${out}.part`;
       const progress = startProgress(`get ${key}`, manifest.size);
-      const fd = fs.openSync(partial, 'w');
+      let resumed = 0;
       try {
-        await client.get(manifest, async (data) => void (await writeFd(fd, data)), 0, (bytes) => progress.update(bytes));
-        fs.fsyncSync(fd);
+        resumed = (await downloadToFile(client, manifest, out, Boolean(options.resume), (bytes) => progress.update(bytes))).resumedFromChunk;
       } finally {
-        fs.closeSync(fd);
         progress.stop();
       }
-      fs.renameSync(partial, out);
-      if (options.json) printJson({ key: manifest.key, size: manifest.size, contentHash: manifest.contentHash, version: manifest.version, out });
-      else process.stdout.write(`Retrieved "${manifest.key}": ${manifest.size} bytes -> ${options.out}\n`);
+      if (options.json) printJson({ key: manifest.key, size: manifest.size, contentHash: manifest.contentHash, version: manifest.version, out, resumedFromChunk: resumed });
+      else process.stdout.write(`Retrieved "${manifest.key}": ${manifest.size} bytes -> ${options.out}${resumed ? ` (resumed after ${resumed} verified chunk(s))` : ''}\n`);
     } finally {
       client.close();
     }
@@ -56,8 +65,4 @@ function writeTo(stream: NodeJS.WritableStream, data: Buffer): Promise<void> {
     stream.once('drain', resolve);
     stream.once('error', reject);
   });
-}
-
-function writeFd(fd: number, data: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => fs.write(fd, data, 0, data.length, null, (err, n) => (err ? reject(err) : resolve(n))));
 }
