@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { FileEntity, ShareEntity, TombstoneEntity } from './entities';
+import { writeTransaction } from './write-lock';
 
 export interface FileManifest {
   key: string;
@@ -51,7 +52,7 @@ export class FileRepository {
    * transaction. Refused (false) when a tombstone or a stored manifest is at least as new.
    */
   saveManifest(manifest: FileManifest, holders: string[]): Promise<boolean> {
-    return this.dataSource.transaction(async (m) => {
+    return writeTransaction(this.dataSource, async (m) => {
       const tombstone = await m.getRepository(TombstoneEntity).findOneBy({ key: manifest.key });
       if (tombstone && tombstone.version >= manifest.version) return false;
       const current = await m.getRepository(FileEntity).findOneBy({ key: manifest.key });
@@ -63,7 +64,7 @@ export class FileRepository {
   }
 
   async delete(key: string): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+    await writeTransaction(this.dataSource, async (m) => {
       await m.getRepository(FileEntity).delete({ key });
       await m.getRepository(ShareEntity).delete({ key });
     });

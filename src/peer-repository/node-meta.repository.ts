@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, Repository } from 'typeorm';
 import { NodeMetaEntity } from './entities';
+import { serialized } from './write-lock';
 
 const NODE_ID = 'node_id';
 
@@ -10,7 +11,7 @@ const NODE_ID = 'node_id';
 export class NodeMetaRepository {
   private readonly repo: Repository<NodeMetaEntity>;
 
-  constructor(dataSource: DataSource) {
+  constructor(private readonly dataSource: DataSource) {
     this.repo = dataSource.getRepository(NodeMetaEntity);
   }
 
@@ -19,14 +20,14 @@ export class NodeMetaRepository {
   }
 
   async set(name: string, value: string): Promise<void> {
-    await this.repo.upsert({ name, value }, ['name']);
+    await serialized(this.dataSource, () => this.repo.upsert({ name, value }, ['name']));
   }
 
   /** The node's identity: 16 random bytes (hex), created on first start and kept forever. */
   async getOrCreateNodeId(): Promise<string> {
     const existing = await this.get(NODE_ID);
     if (existing) return existing;
-    await this.repo.createQueryBuilder().insert().into(NodeMetaEntity).values({ name: NODE_ID, value: randomBytes(16).toString('hex') }).orIgnore().execute();
+    await serialized(this.dataSource, () => this.repo.createQueryBuilder().insert().into(NodeMetaEntity).values({ name: NODE_ID, value: randomBytes(16).toString('hex') }).orIgnore().execute());
     return (await this.get(NODE_ID))!;
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, LessThan, Not, Repository } from 'typeorm';
 import { PeerEntity } from './entities';
+import { serialized, writeTransaction } from './write-lock';
 
 export type PeerStatus = 'alive' | 'suspect' | 'dead' | 'left';
 
@@ -17,7 +18,7 @@ export interface PeerRecord {
 export class PeerRepository {
   private readonly repo: Repository<PeerEntity>;
 
-  constructor(dataSource: DataSource) {
+  constructor(private readonly dataSource: DataSource) {
     this.repo = dataSource.getRepository(PeerEntity);
   }
 
@@ -28,7 +29,7 @@ export class PeerRepository {
   async upsertMany(peers: PeerRecord[]): Promise<void> {
     if (peers.length === 0) return;
     const now = Date.now();
-    await this.repo.manager.transaction(async (m) => {
+    await writeTransaction(this.dataSource, async (m) => {
       await m.getRepository(PeerEntity).upsert(
         peers.map((p) => ({ ...toRow(p), updatedAt: now })),
         ['nodeId'],
@@ -46,12 +47,12 @@ export class PeerRepository {
   }
 
   async setStatus(nodeId: string, status: PeerStatus, at = Date.now()): Promise<void> {
-    await this.repo.update({ nodeId }, { status, updatedAt: at });
+    await serialized(this.dataSource, () => this.repo.update({ nodeId }, { status, updatedAt: at }));
   }
 
   /** Removes peers that are not alive and were last seen before `now - olderThanMs`. */
   async deleteStale(olderThanMs: number, now = Date.now()): Promise<number> {
-    const result = await this.repo.delete({ status: Not('alive'), lastSeen: LessThan(now - olderThanMs) });
+    const result = await serialized(this.dataSource, () => this.repo.delete({ status: Not('alive'), lastSeen: LessThan(now - olderThanMs) }));
     return result.affected ?? 0;
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, Repository } from 'typeorm';
 import { ShareEntity } from './entities';
+import { serialized } from './write-lock';
 
 export interface ShareRecord {
   key: string;
@@ -14,7 +15,7 @@ export interface ShareRecord {
 export class ShareRepository {
   private readonly repo: Repository<ShareEntity>;
 
-  constructor(dataSource: DataSource) {
+  constructor(private readonly dataSource: DataSource) {
     this.repo = dataSource.getRepository(ShareEntity);
   }
 
@@ -27,11 +28,11 @@ export class ShareRepository {
   }
 
   async add(key: string, nodeId: string, version: string): Promise<void> {
-    await this.repo.upsert({ key, nodeId, version, confirmedAt: Date.now() }, ['key', 'nodeId']);
+    await serialized(this.dataSource, () => this.repo.upsert({ key, nodeId, version, confirmedAt: Date.now() }, ['key', 'nodeId']));
   }
 
   async removeKey(key: string): Promise<void> {
-    await this.repo.delete({ key });
+    await serialized(this.dataSource, () => this.repo.delete({ key }));
   }
 }
 

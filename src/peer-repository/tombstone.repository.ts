@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, LessThan, Repository } from 'typeorm';
 import { FileEntity, ShareEntity, TombstoneEntity } from './entities';
+import { serialized, writeTransaction } from './write-lock';
 
 export interface TombstoneRecord {
   key: string;
@@ -31,7 +32,7 @@ export class TombstoneRepository {
    * shares when the manifest is older, in one transaction. True when a manifest was removed.
    */
   applyDelete(key: string, version: string, at = Date.now()): Promise<boolean> {
-    return this.dataSource.transaction(async (m) => {
+    return writeTransaction(this.dataSource, async (m) => {
       const tombstones = m.getRepository(TombstoneEntity);
       const existing = await tombstones.findOneBy({ key });
       if (!existing || existing.version < version) await tombstones.save({ key, version, deletedAt: at });
@@ -44,6 +45,6 @@ export class TombstoneRepository {
   }
 
   async deleteOlderThan(cutoffMs: number): Promise<number> {
-    return (await this.repo.delete({ deletedAt: LessThan(cutoffMs) })).affected ?? 0;
+    return (await serialized(this.dataSource, () => this.repo.delete({ deletedAt: LessThan(cutoffMs) }))).affected ?? 0;
   }
 }

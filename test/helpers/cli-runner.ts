@@ -8,6 +8,8 @@ export const BIN = path.join(PROJECT_ROOT, 'bin', 'p2p');
 export interface CliResult {
   code: number;
   stdout: string;
+  /** stdout as bytes, for binary output (`get` without --out). */
+  stdoutBytes: Buffer;
   stderr: string;
   ms: number;
 }
@@ -27,7 +29,8 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), ms: Date.now() - started });
+      const bytes = Buffer.concat(out);
+      resolve({ code: code ?? 1, stdout: bytes.toString(), stdoutBytes: bytes, stderr: Buffer.concat(err).toString(), ms: Date.now() - started });
     });
     child.stdin.end(options.input ?? '');
   });

@@ -89,4 +89,20 @@ describe('peer repositories on SQLite', () => {
     const again = await db(dbPath);
     assert.equal(await new NodeMetaRepository(again.ds).getOrCreateNodeId(), id);
   });
+
+  it('runs many concurrent transactions on one database without interleaving them', async () => {
+    const { ds } = await db();
+    const files = new FileRepository(ds);
+    const graves = new TombstoneRepository(ds);
+    const peers = new PeerRepository(ds);
+    const work: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 60; i++) {
+      work.push(files.saveManifest(manifest(`k${i}`, '002'), ['n1', 'n2']));
+      if (i % 3 === 0) work.push(graves.applyDelete(`k${i}`, '003'));
+      work.push(peers.upsertMany([{ nodeId: i.toString(16).padStart(32, '0'), address: `127.0.0.1:${i + 1}`, status: 'alive', incarnation: 1, lastSeen: i }]));
+    }
+    await Promise.all(work);
+    assert.equal((await files.list()).length, 40);
+    assert.equal((await peers.list()).length, 60);
+  });
 });
