@@ -7,6 +7,7 @@ import { Controller, Delete, Get, Param, Put, Req, Res, UseFilters, UseGuards } 
 import type { Request, Response } from 'express';
 import { FileRepository } from '../peer-repository/file.repository';
 import { StorageService } from '../storage/storage.service';
+import { QuarantineService } from '../storage/quarantine.service';
 import { ApiTokenGuard } from './api-token.guard';
 import { P2pErrorFilter } from './p2p-error.filter';
 import { parseRange } from './range';
@@ -18,6 +19,7 @@ export class FilesController {
   constructor(
     private readonly storage: StorageService,
     private readonly files: FileRepository,
+    private readonly quarantine: QuarantineService,
   ) {}
 
   @Get()
@@ -28,6 +30,7 @@ export class FilesController {
 
   @Put(':key')
   async put(@Param('key') key: string, @Req() req: Request) {
+    this.quarantine.assertServing();
     return this.storage.storeStream(key, req);
   }
 
@@ -38,6 +41,7 @@ export class FilesController {
 
   @Get(':key')
   async get(@Param('key') key: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    this.quarantine.assertServing();
     const manifest = await this.storage.manifest(key);
     const etag = `"${manifest.contentHash}"`;
     res.setHeader('ETag', etag);
@@ -72,6 +76,7 @@ export class FilesController {
 
   @Delete(':key')
   delete(@Param('key') key: string) {
+    this.quarantine.assertServing();
     return this.storage.delete(key);
   }
 }

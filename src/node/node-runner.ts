@@ -14,6 +14,7 @@ import { MembershipService } from '../gossip/membership.service';
 import { NodeModule } from '../node.module';
 import { AntiEntropyService } from '../storage/anti-entropy.service';
 import { ScrubService } from '../storage/scrub.service';
+import { QuarantineService } from '../storage/quarantine.service';
 import { NodeIdentity } from '../transport/node-identity';
 import { TcpTransportServer } from '../transport/tcp-transport.server';
 import { TRANSPORT_OBSERVER, TransportObserver } from '../transport/transport-observer';
@@ -45,6 +46,7 @@ export async function runNode(config: NodeConfig): Promise<void> {
     if (!config.clusterSecret) {
       log.warn('no cluster secret set: any node that can reach this port can join (set --cluster-secret or P2P_CLUSTER_SECRET)');
     }
+    await app.get(QuarantineService).evaluateAtStart();
     await app.get(MembershipService).start();
     wireMetrics(app, PACKAGE_VERSION);
     app.get(AntiEntropyService).start();

@@ -26,6 +26,7 @@ import { DigestReply } from './sync.types';
 import { HANDOFF_KEYS_PER_ROUND, SYNC_INTERVAL_MS } from './sync-timings';
 import { compareVersions } from './version';
 import { RepairThrottle } from './repair-throttle';
+import { QuarantineService } from './quarantine.service';
 
 export interface SyncRoundResult {
   peer: string;
@@ -56,6 +57,7 @@ export class AntiEntropyService implements OnModuleDestroy {
     private readonly local: LocalReplica,
     private readonly router: ReplicaRouter,
     private readonly throttle: RepairThrottle,
+    private readonly quarantine: QuarantineService,
   ) {}
 
   start(): void {
@@ -73,11 +75,15 @@ export class AntiEntropyService implements OnModuleDestroy {
     this.running = true;
     try {
       await this.expireTombstones();
-      await this.handOff();
-      const alive = this.membership.alive();
+      const alive = this.membership.alive().map((m) => m.nodeId);
+      if (!this.quarantine.active) await this.handOff();
       if (alive.length === 0) return undefined;
-      const peer = peerId ?? alive[Math.floor(Math.random() * alive.length)].nodeId;
+      // In quarantine, go through every member in turn; otherwise pick one at random.
+      const choices = this.quarantine.active ? this.quarantine.pending(alive) : alive;
+      const pool = choices.length ? choices : alive;
+      const peer = peerId ?? pool[Math.floor(Math.random() * pool.length)];
       const result = await this.syncWith(peer);
+      if (result.failed === 0) await this.quarantine.roundCompleted(peer, alive);
       this.onRound?.(result);
       return result;
     } catch (err) {
@@ -105,6 +111,8 @@ export class AntiEntropyService implements OnModuleDestroy {
 
   /** Server side of a round: compare the caller's digests with ours, return our differing buckets. */
   async answerDigest(peer: string, digests: unknown): Promise<DigestReply> {
+    // Quarantined: announce nothing, so the peer pushes what it has and pulls nothing from us.
+    if (this.quarantine.active) return { differing: Array.from({ length: BUCKETS }, (_, b) => b), entries: [] };
     const theirs = Array.isArray(digests) && digests.length === BUCKETS ? digests.map(String) : new Array<string>(BUCKETS).fill('');
     const mine = await this.sharedEntries(peer);
     const differing = differingBuckets(bucketDigests(mine), theirs);
@@ -127,7 +135,15 @@ export class AntiEntropyService implements OnModuleDestroy {
     this.shortOf.set(peer, short);
     let pending = plan.push.length + plan.pull.length;
     this.reportPending(pending);
-    for (const e of plan.push) {
+    if (this.quarantine.active) {
+      // What an up-to-date member placed on this key lacks entirely was deleted while this node
+      // was away (its tombstone already expired): drop it instead of bringing it back.
+      for (const e of plan.push.filter((x) => x.kind === 'm')) {
+        await this.local.dropManifest(e.key, e.version);
+        this.logger.warn(`dropped "${e.key}": no up-to-date member has it (deleted while this node was away)`);
+      }
+    }
+    for (const e of this.quarantine.active ? [] : plan.push) {
       await this.push(peer, e).then(
         () => {
           pushed += 1;

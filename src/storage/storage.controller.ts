@@ -17,6 +17,7 @@ import { parseManifest } from './manifest-validation';
 import { AntiEntropyService } from './anti-entropy.service';
 import { SyncPatterns } from './sync.types';
 import { InspectService } from './inspect.service';
+import { QuarantineService } from './quarantine.service';
 
 @Controller()
 @UseFilters(RpcErrorPassthroughFilter)
@@ -27,6 +28,7 @@ export class StorageController {
     private readonly versions: VersionClock,
     private readonly antiEntropy: AntiEntropyService,
     private readonly inspector: InspectService,
+    private readonly quarantine: QuarantineService,
   ) {}
 
   // ---- holder side (node to node) ----
@@ -59,6 +61,7 @@ export class StorageController {
   async manifestGet(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
     requirePeer(ctx);
     const { key } = fields(msg, { key: 'string' });
+    this.quarantine.assertServing();
     return this.local.report(key);
   }
 
@@ -102,18 +105,21 @@ export class StorageController {
 
   @MessagePattern(StoragePatterns.clientStoreBegin)
   storeBegin(@Payload() msg: unknown) {
+    this.quarantine.assertServing();
     const { key } = fields(msg, { key: 'string' });
     return this.storage.beginStore(key);
   }
 
   @MessagePattern(StoragePatterns.clientStoreChunk)
   storeChunk(@Payload() msg: unknown) {
+    this.quarantine.assertServing();
     const { uploadId, index, hash, blob } = fields(msg, { uploadId: 'string', index: 'number', hash: 'string', blob: 'buffer' });
     return this.storage.storeChunk(uploadId, index, hash, blob);
   }
 
   @MessagePattern(StoragePatterns.clientStoreCommit)
   storeCommit(@Payload() msg: unknown) {
+    this.quarantine.assertServing();
     const { uploadId } = fields(msg, { uploadId: 'string' });
     const contentHash = (msg as { contentHash?: unknown }).contentHash;
     return this.storage.commitStore(uploadId, typeof contentHash === 'string' ? contentHash : undefined);
@@ -128,12 +134,14 @@ export class StorageController {
 
   @MessagePattern(StoragePatterns.clientGetManifest)
   getManifest(@Payload() msg: unknown) {
+    this.quarantine.assertServing();
     const { key } = fields(msg, { key: 'string' });
     return this.storage.manifest(key);
   }
 
   @MessagePattern(StoragePatterns.clientGetChunk)
   async getChunk(@Payload() msg: unknown) {
+    this.quarantine.assertServing();
     const { key, hash } = fields(msg, { key: 'string', hash: 'string' });
     return { blob: await this.storage.chunk(key, hash) };
   }
@@ -146,6 +154,7 @@ export class StorageController {
 
   @MessagePattern(StoragePatterns.clientDelete)
   delete(@Payload() msg: unknown) {
+    this.quarantine.assertServing();
     const { key } = fields(msg, { key: 'string' });
     return this.storage.delete(key);
   }

@@ -15,6 +15,7 @@ import { AntiEntropyService } from './anti-entropy.service';
 import { RepairThrottle } from './repair-throttle';
 import { ScrubService } from './scrub.service';
 import { InspectService } from './inspect.service';
+import { QuarantineService } from './quarantine.service';
 
 @Module({
   imports: [TransportModule, GossipModule],
@@ -37,7 +38,8 @@ import { InspectService } from './inspect.service';
     AntiEntropyService,
     ScrubService,
     InspectService,
+    QuarantineService,
   ],
-  exports: [StorageService, LocalReplica, AntiEntropyService, ScrubService],
+  exports: [StorageService, LocalReplica, AntiEntropyService, ScrubService, QuarantineService],
 })
 export class StorageModule {}

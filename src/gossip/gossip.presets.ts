@@ -1,0 +1,103 @@
+/**
+ * Timings and counts of the SWIM failure detector, one preset per --gossip-profile.
+ *
+ * Every value is explained in docs/membership.md together with the bounds it produces
+ * (detection time, suspicion timeout, dissemination rounds). `lan` is the production preset;
+ * `local` is a faster one for tests on loopback, where messages take microseconds but two
+ * cores are shared by several node processes, so it keeps enough slack for event-loop stalls.
+ */
+import { InvalidSwimConfigError } from './swim/swim.errors';
+
+export interface SwimConfig {
+  /** How often the shell calls `tick()`: the resolution of every deadline below. */
+  tickMs: number;
+  /** One member is probed per interval (before local-health scaling). */
+  probeIntervalMs: number;
+  /** Time for a direct ack before indirect probes are sent (before local-health scaling). */
+  probeTimeoutMs: number;
+  /** How many members are asked to probe indirectly (ping-req) when a direct ping gets no ack. */
+  indirectChecks: number;
+  /** Minimum suspicion timeout = suspicionMult * max(1, log10(N)) * probeInterval. */
+  suspicionMult: number;
+  /** Maximum suspicion timeout = suspicionMaxMult * minimum. */
+  suspicionMaxMult: number;
+  /** Independent suspectors (K) that shrink the suspicion timeout all the way to its minimum. */
+  suspicionConfirmations: number;
+  /** Ceiling of the local health multiplier: intervals stretch up to (1 + awarenessMax) times. */
+  awarenessMax: number;
+  /** Event-loop lag (reported by the shell, or seen as a late tick) above which this node distrusts its own timeouts. */
+  lagThresholdMs: number;
+  /** How often a few members get the pending broadcasts even when nobody is being probed. */
+  gossipIntervalMs: number;
+  /** How many random members each gossip tick goes to. */
+  gossipNodes: number;
+  /** Each update is sent retransmitMult * ceil(log10(N + 1)) times. */
+  retransmitMult: number;
+  /** Most updates piggybacked on one message. */
+  maxPiggyback: number;
+  /** Most distinct updates kept waiting; the most-sent ones are dropped first (push-pull repairs the rest). */
+  broadcastQueueMax: number;
+  /** Full member-list exchange with one member; stretched for large clusters (see pushPullInterval). */
+  pushPullIntervalMs: number;
+  /** Dead members keep getting gossip this long, so a wrongly declared node hears it and refutes. */
+  gossipToTheDeadMs: number;
+}
+
+export type GossipPresetName = 'lan' | 'local';
+
+export const GOSSIP_PRESETS: Record<GossipPresetName, SwimConfig> = {
+  lan: {
+    tickMs: 50,
+    probeIntervalMs: 500,
+    probeTimeoutMs: 250,
+    indirectChecks: 3,
+    suspicionMult: 4,
+    suspicionMaxMult: 6,
+    suspicionConfirmations: 3,
+    awarenessMax: 8,
+    lagThresholdMs: 250,
+    gossipIntervalMs: 100,
+    gossipNodes: 3,
+    retransmitMult: 4,
+    maxPiggyback: 16,
+    broadcastQueueMax: 4096,
+    pushPullIntervalMs: 3000,
+    gossipToTheDeadMs: 30_000,
+  },
+  local: {
+    tickMs: 25,
+    probeIntervalMs: 250,
+    probeTimeoutMs: 125,
+    indirectChecks: 2,
+    suspicionMult: 4,
+    suspicionMaxMult: 4,
+    suspicionConfirmations: 2,
+    awarenessMax: 8,
+    lagThresholdMs: 150,
+    gossipIntervalMs: 50,
+    gossipNodes: 3,
+    retransmitMult: 4,
+    maxPiggyback: 16,
+    broadcastQueueMax: 1024,
+    pushPullIntervalMs: 1000,
+    gossipToTheDeadMs: 10_000,
+  },
+};
+
+/** Rejects a configuration the state machine cannot honour, naming every bad value at once. */
+export function validateSwimConfig(config: SwimConfig): SwimConfig {
+  const problems: string[] = [];
+  const positive = (name: keyof SwimConfig) => {
+    if (!Number.isFinite(config[name]) || config[name] <= 0) problems.push(`${name}=${config[name]} must be > 0`);
+  };
+  for (const name of Object.keys(GOSSIP_PRESETS.lan) as Array<keyof SwimConfig>) positive(name);
+  for (const name of ['indirectChecks', 'gossipNodes', 'maxPiggyback', 'broadcastQueueMax', 'suspicionConfirmations'] as const) {
+    if (!Number.isInteger(config[name])) problems.push(`${name}=${config[name]} must be an integer`);
+  }
+  if (config.probeTimeoutMs >= config.probeIntervalMs) {
+    problems.push(`probeTimeoutMs=${config.probeTimeoutMs} must be below probeIntervalMs=${config.probeIntervalMs}`);
+  }
+  if (config.suspicionMaxMult < 1) problems.push(`suspicionMaxMult=${config.suspicionMaxMult} must be >= 1`);
+  if (problems.length > 0) throw new InvalidSwimConfigError(problems);
+  return config;
+}

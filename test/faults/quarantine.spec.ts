@@ -1,0 +1,49 @@
+/**
+ * A node away for longer than --tombstone-ttl starts quarantined: not ready, serving nothing,
+ * until it reconciled with every member; a file deleted while it was away (tombstone since
+ * expired) does not come back through it.
+ */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { cliJson, runCli } from '../helpers/cli-runner';
+import { NodeHarness, freePort } from '../helpers/node-harness';
+import { waitFor } from '../helpers/wait-for';
+
+const keysOf = async (db: string) => (await cliJson<Array<{ key: string }>>(['files', 'list', '--db', db])).map((f) => f.key).sort();
+
+describe('quarantine after an absence longer than --tombstone-ttl', () => {
+  const harness = new NodeHarness();
+  after(() => harness.stopAll());
+
+  it('keeps the node unready until reconciled, and deleted files stay deleted', async () => {
+    const ttl = ['--tombstone-ttl', '2s'];
+    const a = await harness.start({ name: 'a', args: ttl });
+    const port = await freePort();
+    const dir = harness.dir('away-long');
+    const b = await harness.start({ name: 'b', dir, listen: `127.0.0.1:${port}`, bootstrap: [a.p2p], args: ttl });
+    const file = path.join(harness.dir('q-files'), 'f.txt');
+    fs.writeFileSync(file, 'x');
+    for (const key of ['kept', 'deleted-while-away']) assert.equal((await runCli(['store', key, file, '--bootstrap', a.p2p])).code, 0);
+    await waitFor(async () => (await keysOf(b.dbPath)).length === 2, { description: 'B to hold both files' });
+
+    await b.kill();
+    assert.equal((await runCli(['delete', 'deleted-while-away', '--bootstrap', a.p2p])).code, 0);
+    // Wait until A has forgotten the delete (its tombstone expired).
+    await waitFor(async () => (await cliJson<Array<{ key: string }>>(['files', 'list', '--db', a.dbPath])).length === 1, { description: 'A to drop the file' });
+    // B's last sync is now older than the ttl; wait until A has forgotten the delete too.
+    await waitFor(async () => {
+      const r = await cliJson<{ nodes: Array<{ nodeId: string; detail: string }> }>(['inspect', 'deleted-while-away', '--bootstrap', a.p2p]);
+      return !r.nodes.some((n) => n.nodeId === a.nodeId && /tombstone/.test(n.detail));
+    }, { timeoutMs: 15_000, description: "A's tombstone to expire" });
+
+    const back = await harness.start({ name: 'b-back', dir, listen: `127.0.0.1:${port}`, args: ttl });
+    assert.match(back.logs(), /quarantined until reconciled/);
+    await waitFor(async () => (await fetch(`http://${back.http}/readyz`)).status === 200, { timeoutMs: 20_000, description: 'B to reconcile and become ready' });
+    assert.match(back.logs(), /quarantine lifted/);
+    assert.deepEqual(await keysOf(back.dbPath), ['kept']);
+    assert.deepEqual(await keysOf(a.dbPath), ['kept']);
+    for (const node of [a, back]) assert.equal((await runCli(['get', 'deleted-while-away', '--bootstrap', node.p2p])).code, 3);
+  });
+});
