@@ -1,0 +1,231 @@
+/**
+ * SWIM membership with the Lifeguard refinements, as a pure state machine.
+ *
+ * No sockets, timers or disk: the shell feeds it received messages, a tick every
+ * `config.tickMs`, transport failures and its own event-loop lag, each with the current time,
+ * and gets back the messages to send and the membership events to publish. The same class runs
+ * a thousand times over in the simulator (test/sim) and once inside MembershipService.
+ *
+ * Parts (one file each): membership-view (what we believe and how news changes it), prober
+ * (the probe / ping-req / nack cycle), broadcast-queue (what to piggyback), suspicion
+ * (Lifeguard timeouts), awareness (local health), probe-order (who is probed next).
+ *
+ * Besides probing, the tick drives two dissemination paths:
+ *  - gossip: every gossipIntervalMs pending updates go to `gossipNodes` random live members,
+ *    plus one member declared dead recently (so a wrongly declared member learns and refutes);
+ *  - push-pull: a full member-list exchange with one member, repairing whatever gossip missed.
+ *    While members are dead, the partner is a dead one with probability dead/live (Serf's
+ *    reconnect), which is how two halves of a healed partition find each other again. While
+ *    nobody is live, the seeds given to join() are tried instead.
+ */
+import { GossipPresetName, GOSSIP_PRESETS, SwimConfig, validateSwimConfig } from '../gossip.presets';
+import { LocalHealth } from './awareness';
+import { Member, toUpdate } from './member';
+import { MembershipView } from './membership-view';
+import { SwimMessage } from './messages';
+import { MembershipEvent, OutgoingMessage, SwimOutput, emptyOutput } from './output';
+import { Prober } from './prober';
+import { pushPullInterval } from './timing';
+
+export type { MembershipEvent, SwimOutput } from './output';
+
+export interface SwimMembershipOptions {
+  self: { nodeId: string; address: string; incarnation?: number };
+  config: SwimConfig;
+  now: number;
+  random?: () => number;
+  /** Members restored from the database; their liveness is re-judged by probing. */
+  known?: Member[];
+}
+
+export class SwimMembership {
+  private readonly config: SwimConfig;
+  private readonly random: () => number;
+  private readonly view: MembershipView;
+  private readonly health: LocalHealth;
+  private readonly prober: Prober;
+  private seeds: string[] = [];
+  private lastTickAt: number;
+  private nextGossipAt: number;
+  private nextPushPullAt: number;
+
+  constructor(opts: SwimMembershipOptions) {
+    this.config = validateSwimConfig(opts.config);
+    this.random = opts.random ?? Math.random;
+    this.health = new LocalHealth(this.config.awarenessMax, this.config.lagThresholdMs);
+    this.prober = new Prober(this.config, () => this.view, this.health, this.random, opts.now);
+    this.view = new MembershipView(this.config, opts.self, opts.now, opts.known ?? [], {
+      refuted: () => this.health.adjust(1),
+      added: (id) => this.prober.order.add(id),
+      suspectedByOthers: (id) => {
+        // Enough of us probe a newly suspected member at once to confirm a real failure within
+        // one interval, without the whole cluster converging on it: about 2K probers.
+        const k = this.view.bounds().k;
+        if (this.random() < Math.min(1, (2 * k) / Math.max(1, this.view.size() - 1))) this.prober.probeFirst(id);
+      },
+    });
+    this.lastTickAt = opts.now;
+    this.nextGossipAt = opts.now + Math.floor(this.random() * this.config.gossipIntervalMs);
+    this.nextPushPullAt = opts.now + Math.floor(this.random() * this.config.pushPullIntervalMs);
+  }
+
+  static withPreset(preset: GossipPresetName, opts: Omit<SwimMembershipOptions, 'config'>): SwimMembership {
+    return new SwimMembership({ ...opts, config: GOSSIP_PRESETS[preset] });
+  }
+
+  /** Full member-list exchange with each seed; repeated while nobody answers. */
+  join(seedAddresses: string[], now: number): SwimOutput {
+    this.seeds = seedAddresses.filter((a) => a !== this.view.self().address);
+    const out = emptyOutput();
+    for (const address of this.seeds) out.send.push(this.pushPull(address, undefined, false));
+    this.nextPushPullAt = now + pushPullInterval(this.config, this.view.size());
+    return out;
+  }
+
+  receive(message: SwimMessage, now: number): SwimOutput {
+    const out = emptyOutput();
+    const from = message.from;
+    if (from.nodeId === this.view.self().nodeId) return out;
+    // The sender is alive at its incarnation: this introduces it, or carries a new address.
+    this.view.apply({ nodeId: from.nodeId, address: from.address, state: 'alive', incarnation: from.incarnation }, now, out.events, from.nodeId, true);
+    if (message.type === 'push-pull') {
+      this.view.merge(message.members, from.nodeId, now, out.events);
+      if (!message.reply) out.send.push(this.pushPull(from.address, from.nodeId, true));
+    } else {
+      for (const u of message.updates) this.view.apply(u, now, out.events, from.nodeId);
+    }
+    this.tellTheAccused(from.nodeId, from.incarnation, out.send);
+    switch (message.type) {
+      case 'ping':
+        // A stale address may now belong to someone else, who must not answer for the target.
+        if (message.target === this.view.self().nodeId) out.send.push(this.direct(from.address, from.nodeId, { type: 'ack', seq: message.seq }));
+        break;
+      case 'ack':
+        this.prober.onAck(message.seq, out.send);
+        break;
+      case 'nack':
+        this.prober.onNack(message.seq);
+        break;
+      case 'ping-req':
+        this.prober.onPingReq(message, now, out.send);
+        break;
+    }
+    return out;
+  }
+
+  tick(now: number): SwimOutput {
+    const out = emptyOutput();
+    const gap = now - this.lastTickAt;
+    this.lastTickAt = now;
+    // A tick far later than asked means our event loop was stuck: our timeouts are not evidence.
+    if (gap > this.config.tickMs + this.config.lagThresholdMs) this.onStall(gap - this.config.tickMs, now);
+    if (this.view.self().state !== 'left') {
+      const outcome = this.prober.tick(now, out.send);
+      if (outcome.kind === 'failed') this.view.suspectFromProbe(outcome.nodeId, now, out.events);
+      this.view.expire(now, out.events);
+      if (now >= this.nextPushPullAt) this.pushPullTick(now, out.send);
+    }
+    if (now >= this.nextGossipAt) {
+      this.nextGossipAt = now + this.config.gossipIntervalMs;
+      this.gossip(now, out.send);
+    }
+    return out;
+  }
+
+  // `to` and `now` are part of the shell's contract; the probe state already knows both.
+  sendFailed(to: string, message: SwimMessage, now: number): SwimOutput {
+    const out = emptyOutput();
+    this.prober.onSendFailed(message, out.send);
+    return out;
+  }
+
+  /** Announces a graceful departure; afterwards we answer pings but probe nobody. */
+  leave(now: number): SwimOutput {
+    const out = emptyOutput();
+    this.view.leave(now);
+    // Do not wait for the next gossip tick: the shell may stop soon after.
+    const targets = this.view.table.sampleLive(2 * this.config.gossipNodes, this.random, () => true);
+    for (const m of targets) out.send.push(this.direct(m.address, m.nodeId, { type: 'gossip' }, [toUpdate(this.view.self())]));
+    return out;
+  }
+
+  /** Our advertised address changed (the transport learned a routable host). */
+  updateAddress(address: string, now: number): void {
+    this.view.moveTo(address, now);
+  }
+
+  reportLocalLag(lagMs: number, now: number): void {
+    this.health.reportLag(lagMs, now, this.health.scale(this.config.probeIntervalMs));
+  }
+
+  self(): Member {
+    return this.view.self();
+  }
+
+  members(): Member[] {
+    return this.view.table.all();
+  }
+
+  get(nodeId: string): Member | undefined {
+    return this.view.table.get(nodeId);
+  }
+
+  /** Current Lifeguard multiplier (0..awarenessMax), for metrics. */
+  healthScore(): number {
+    return this.health.multiplier();
+  }
+
+  /** Updates waiting to be gossiped, for metrics. */
+  pendingBroadcasts(): number {
+    return this.view.queue.size();
+  }
+
+  private onStall(lagMs: number, now: number): void {
+    this.health.reportLag(lagMs, now, this.health.scale(this.config.probeIntervalMs));
+    this.prober.onStall(now);
+    this.view.postponeSuspicions(now + this.health.scale(this.config.probeTimeoutMs));
+  }
+
+  private gossip(now: number, send: OutgoingMessage[]): void {
+    if (this.view.queue.size() === 0) return;
+    const targets = this.view.table.sampleLive(this.config.gossipNodes, this.random, () => true);
+    const dead = this.view.table.randomDead(this.random);
+    if (dead && now - dead.lastChange < this.config.gossipToTheDeadMs) targets.push(dead);
+    for (const m of targets) {
+      const updates = this.view.piggyback();
+      if (updates.length === 0) break;
+      send.push({ to: m.address, toNodeId: m.nodeId, message: { type: 'gossip', from: this.view.selfRef(), updates } });
+    }
+  }
+
+  private pushPullTick(now: number, send: OutgoingMessage[]): void {
+    this.nextPushPullAt = now + pushPullInterval(this.config, this.view.size());
+    const table = this.view.table;
+    if (table.liveCount() === 0) {
+      for (const address of this.seeds) send.push(this.pushPull(address, undefined, false));
+      const dead = table.randomDead(this.random);
+      if (dead && !this.seeds.includes(dead.address)) send.push(this.pushPull(dead.address, dead.nodeId, false));
+      return;
+    }
+    const reconnect = table.deadCount() > 0 && this.random() < table.deadCount() / table.liveCount();
+    const partner = (reconnect ? table.randomDead(this.random) : undefined) ?? table.sampleLive(1, this.random, () => true)[0];
+    if (partner) send.push(this.pushPull(partner.address, partner.nodeId, false));
+  }
+
+  /** A member that talks to us while we hold it suspect or dead is told so, so it refutes at once. */
+  private tellTheAccused(nodeId: string, incarnation: number, send: OutgoingMessage[]): void {
+    const m = this.view.table.get(nodeId);
+    if (!m || m.state === 'alive' || m.state === 'left' || m.incarnation < incarnation) return;
+    send.push(this.direct(m.address, nodeId, { type: 'gossip' }, [toUpdate(m)]));
+  }
+
+  private pushPull(to: string, toNodeId: string | undefined, reply: boolean): OutgoingMessage {
+    const msg: OutgoingMessage = { to, message: { type: 'push-pull', reply, from: this.view.selfRef(), members: this.view.fullList() } };
+    if (toNodeId) msg.toNodeId = toNodeId;
+    return msg;
+  }
+
+  private direct(to: string, toNodeId: string, body: { type: 'ack'; seq: number } | { type: 'gossip' }, updates = this.view.piggyback()): OutgoingMessage {
+    return { to, toNodeId, message: { ...body, from: this.view.selfRef(), updates } as SwimMessage };
+  }
+}
