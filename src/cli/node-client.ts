@@ -17,8 +17,8 @@ import { ChunkCorruptError } from '../storage/storage.errors';
 import { FileManifest, StoragePatterns, StoreResult, DeleteResult } from '../storage/storage.types';
 import { ClientOptions } from './options';
 
-/** Chunks in flight at once between the CLI and its node. */
-const WINDOW = 4;
+/** Chunks in flight at once between the CLI and its node (the node accepts up to 8 ahead). */
+const WINDOW = 6;
 
 export class NodeClient {
   private address: string | undefined;
@@ -123,20 +123,23 @@ export class NodeClient {
   }
 }
 
-/** Runs `work` over an async sequence with at most `window` items in flight, in order of start. */
+/**
+ * Runs `work` over an async sequence with at most `window` items in flight, counted from the
+ * oldest unfinished one (the node accepts chunks only that far ahead of the next it expects).
+ */
 async function runWindowed<T>(items: AsyncIterable<T>, window: number, work: (item: T) => Promise<void>): Promise<void> {
-  const inflight = new Set<Promise<void>>();
+  const queue: Array<Promise<void>> = [];
   let failure: unknown;
   for await (const item of items) {
     if (failure) break;
-    const p: Promise<void> = work(item).catch((err) => {
-      failure ??= err;
-    });
-    inflight.add(p);
-    p.finally(() => inflight.delete(p));
-    if (inflight.size >= window) await Promise.race(inflight);
+    queue.push(
+      work(item).catch((err) => {
+        failure ??= err;
+      }),
+    );
+    if (queue.length >= window) await queue.shift();
   }
-  await Promise.all(inflight);
+  await Promise.all(queue);
   if (failure) throw failure;
 }
 

@@ -31,6 +31,8 @@ import { validateKey } from './key';
 import { VersionClock, compareVersions } from './version';
 
 const SESSION_IDLE_MS = 5 * 60_000;
+/** How far ahead of the next expected chunk a client may send (bounds memory per upload). */
+const MAX_CHUNKS_AHEAD = 8;
 const SOURCES_TTL_MS = 60_000;
 
 @Injectable()
@@ -74,10 +76,16 @@ export class StorageService implements OnModuleDestroy {
 
   async storeChunk(uploadId: string, index: number, hash: string, data: Buffer): Promise<{ received: number }> {
     const session = this.session(uploadId);
-    const run = session.tail.then(() => this.acceptChunk(session, index, hash, data));
-    run.catch(() => this.onOperation?.('store', false, (Date.now() - session.startedAt) / 1000));
-    session.tail = run.catch(() => undefined);
-    return run;
+    const run = this.acceptChunk(session, index, hash, data);
+    session.inflight.set(index, run.catch(() => undefined));
+    try {
+      return await run;
+    } catch (err) {
+      this.onOperation?.('store', false, (Date.now() - session.startedAt) / 1000);
+      throw err;
+    } finally {
+      session.inflight.delete(index);
+    }
   }
 
   async commitStore(uploadId: string, claimedContentHash?: string): Promise<StoreResult> {
@@ -87,8 +95,9 @@ export class StorageService implements OnModuleDestroy {
 
   private async commitSession(session: UploadSession, claimedContentHash?: string): Promise<StoreResult> {
     const uploadId = session.id;
-    await session.tail;
+    await Promise.all(session.inflight.values());
     this.sessions.delete(uploadId);
+    if (session.done.size > 0) throw new StorageProtocolError(`chunk ${session.nextIndex} never arrived`);
     const { size, contentHash } = session.hasher.digest();
     if (claimedContentHash && claimedContentHash !== contentHash) {
       throw new ChunkCorruptError(contentHash, `the file's content hash differs from the client's (${claimedContentHash})`);
@@ -170,27 +179,26 @@ export class StorageService implements OnModuleDestroy {
   /** One chunk of a key's file: from this node if it holds it, else from a holder, verified. */
   async chunk(rawKey: string, hash: string): Promise<Buffer> {
     const key = validateKey(rawKey);
-    if (await this.local.chunks.has(hash)) {
-      try {
-        return await this.local.getChunk(hash);
-      } catch (err) {
-        this.logger.warn(`local copy of chunk ${hash} unusable (${describeError(err)}); trying holders`);
-      }
-    }
     let sources = this.sources.get(key);
     if (!sources || Date.now() - sources.at > SOURCES_TTL_MS) {
       await this.findManifest(key);
       sources = this.sources.get(key);
+    }
+    const holdsHere = sources?.nodeIds.some((id) => this.router.isSelf(id)) ?? false;
+    if (holdsHere) {
+      try {
+        return await this.local.getChunk(hash);
+      } catch (err) {
+        this.logger.warn(`local copy of chunk ${hash.slice(0, 12)} unusable (${describeError(err)}); trying the other holders`);
+      }
     }
     const candidates = (sources?.nodeIds ?? []).filter((id) => !this.router.isSelf(id));
     let lastError: unknown;
     for (const nodeId of candidates) {
       try {
         const data = await this.router.getChunk(nodeId, hash);
-        if (await this.holdsFile(key)) {
-          // This node should have had the chunk (damaged or missing): keep the verified copy.
-          await this.local.putChunk(hash, data).catch(() => undefined);
-        }
+        // This node should have had the chunk (damaged or missing): keep the verified copy.
+        if (holdsHere) await this.local.putChunk(hash, data).catch(() => undefined);
         return data;
       } catch (err) {
         lastError = err;
@@ -199,10 +207,6 @@ export class StorageService implements OnModuleDestroy {
     }
     if (lastError) throw lastError;
     throw new ChunkNotFoundError(hash);
-  }
-
-  private async holdsFile(key: string): Promise<boolean> {
-    return (await this.local.report(key)).manifest !== null;
   }
 
   delete(rawKey: string): Promise<DeleteResult> {
@@ -261,14 +265,15 @@ export class StorageService implements OnModuleDestroy {
 
   private async acceptChunk(session: UploadSession, index: number, hash: string, data: Buffer): Promise<{ received: number }> {
     session.lastActivity = Date.now();
-    if (index !== session.nextIndex) throw new StorageProtocolError(`chunk ${index} arrived, expected ${session.nextIndex}`);
+    if (!Number.isSafeInteger(index) || index < session.nextIndex || index >= session.nextIndex + MAX_CHUNKS_AHEAD || session.inflight.has(index) || session.done.has(index)) {
+      throw new StorageProtocolError(`chunk ${index} arrived, expected ${session.nextIndex} to ${session.nextIndex + MAX_CHUNKS_AHEAD - 1}`);
+    }
     if (data.length === 0 || data.length > session.chunkSize) throw new StorageProtocolError(`chunk ${index} has ${data.length} bytes`);
     if (sha256Hex(data) !== hash) throw new ChunkCorruptError(hash, `chunk ${index} as received`);
     const targets = [...session.live];
     const results = await Promise.allSettled(targets.map((id) => this.router.putChunk(id, hash, data)));
     results.forEach((r, i) => {
-      if (r.status === 'rejected') {
-        session.live.delete(targets[i]);
+      if (r.status === 'rejected' && session.live.delete(targets[i])) {
         this.logger.warn(`holder ${targets[i].slice(0, 8)} dropped out of the store of "${session.key}": ${describeError(r.reason)}`);
       }
     });
@@ -276,8 +281,8 @@ export class StorageService implements OnModuleDestroy {
       this.sessions.delete(session.id);
       throw new QuorumNotReachedError(session.key, session.live.size, session.writeQuorum);
     }
-    session.hasher.update(data);
-    session.chunkHashes.push(hash);
+    session.done.set(index, { hash, data });
+    session.advance();
     return { received: session.chunkHashes.length };
   }
 

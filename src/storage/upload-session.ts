@@ -1,7 +1,8 @@
 /**
  * A store in progress on its coordinator: which holders are still in, what has been received,
- * the running content hash. Chunks must arrive in order; each is checked against its hash
- * before anything is forwarded. Nothing is visible to readers until commit.
+ * the running content hash. A client may send a few chunks ahead; each is checked against its
+ * hash before it is forwarded, chunks are replicated concurrently, and they enter the content
+ * hash in index order. Nothing is visible to readers until commit.
  */
 import { randomBytes } from 'node:crypto';
 import { FileHasher } from './chunker';
@@ -14,8 +15,10 @@ export class UploadSession {
   readonly live: Set<string>;
   readonly startedAt = Date.now();
   lastActivity = Date.now();
-  /** Serialises chunk handling so a client that pipelines still sees order kept. */
-  tail: Promise<unknown> = Promise.resolve();
+  /** Chunks being replicated now, by index (a client pipelines up to MAX_CHUNKS_AHEAD). */
+  readonly inflight = new Map<number, Promise<unknown>>();
+  /** Replicated chunks waiting for an earlier index before they enter the content hash. */
+  readonly done = new Map<number, { hash: string; data: Buffer }>();
 
   constructor(
     readonly key: string,
@@ -29,5 +32,14 @@ export class UploadSession {
 
   get nextIndex(): number {
     return this.chunkHashes.length;
+  }
+
+  /** Moves every replicated chunk that is next in order into the hash and the chunk list. */
+  advance(): void {
+    for (let next = this.done.get(this.nextIndex); next; next = this.done.get(this.nextIndex)) {
+      this.done.delete(this.nextIndex);
+      this.hasher.update(next.data);
+      this.chunkHashes.push(next.hash);
+    }
   }
 }

@@ -9,10 +9,10 @@
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import { describeError, P2pError } from '../common/errors';
-import { encodeBody, decodeBody } from './codec/body';
+import { decodeBody, encodeBodyParts } from './codec/body';
 import { DEFAULT_MAX_FRAME_BYTES, Frame, FrameType } from './codec/frame';
 import { FrameDecoder } from './codec/frame-decoder';
-import { encodeFrame } from './codec/frame-encoder';
+import { encodeFrameParts } from './codec/frame-encoder';
 import {
   LocalIdentity,
   RemotePeer,
@@ -304,9 +304,14 @@ export class PeerConnection extends EventEmitter {
     if (this.socket.writableLength > this.limits.maxQueuedBytes) {
       throw new SendBufferFullError(this.label, this.socket.writableLength);
     }
-    const bytes = encodeFrame({ type, correlationId, pattern, body: encodeBody(data) }, this.limits.maxFrameBytes);
-    this.observer.frameOut(pattern, bytes.length);
-    if (this.socket.write(bytes)) return;
+    const parts = encodeFrameParts({ type, correlationId, pattern, body: encodeBodyParts(data) }, this.limits.maxFrameBytes);
+    this.observer.frameOut(pattern, parts.reduce((n, b) => n + b.length, 0));
+    // Corked writes leave as one gathered write: header and payload without a copy.
+    this.socket.cork();
+    let flowing = true;
+    for (const part of parts) flowing = this.socket.write(part);
+    this.socket.uncork();
+    if (flowing) return;
     await new Promise<void>((resolve) => {
       const done = () => {
         this.socket.off('drain', done);

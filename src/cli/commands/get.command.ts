@@ -1,12 +1,10 @@
 import * as path from 'node:path';
 import { Command, Option } from 'nest-commander';
-import { ChunkCorruptError } from '../../storage/storage.errors';
 import { downloadToFile } from '../download';
 import { NodeClient } from '../node-client';
 import { ClientCommand, ClientOptions } from '../options';
 import { printJson } from '../output';
 import { startProgress } from '../progress';
-import { createHash } from 'node:crypto';
 
 interface GetOptions extends ClientOptions {
   out?: string;
@@ -35,12 +33,8 @@ export class GetCommand extends ClientCommand {
     try {
       const manifest = await client.manifest(key);
       if (!options.out) {
-        const whole = createHash('sha256');
-        await client.get(manifest, (data) => {
-          whole.update(data);
-          return writeTo(process.stdout, data);
-        });
-        if (whole.digest('hex') !== manifest.contentHash) throw new ChunkCorruptError(manifest.contentHash, 'the downloaded file');
+        // Each chunk is verified against the manifest as it arrives.
+        await client.get(manifest, (data) => writeTo(process.stdout, data));
         return;
       }
       const out = path.resolve(options.out);

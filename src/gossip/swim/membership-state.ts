@@ -25,7 +25,7 @@ import { MembershipView } from './membership-view';
 import { SwimMessage } from './messages';
 import { MembershipEvent, OutgoingMessage, SwimOutput, emptyOutput } from './output';
 import { Prober } from './prober';
-import { pushPullInterval } from './timing';
+import { SMALL_CLUSTER, pushPullInterval } from './timing';
 
 export type { MembershipEvent, SwimOutput } from './output';
 
@@ -78,7 +78,7 @@ export class SwimMembership {
     this.seeds = seedAddresses.filter((a) => a !== this.view.self().address);
     const out = emptyOutput();
     for (const address of this.seeds) out.send.push(this.pushPull(address, undefined, false));
-    this.nextPushPullAt = now + pushPullInterval(this.config, this.view.size());
+    this.nextPushPullAt = now + (this.view.table.liveCount() === 0 ? this.config.probeIntervalMs : pushPullInterval(this.config, this.view.size()));
     return out;
   }
 
@@ -95,6 +95,7 @@ export class SwimMembership {
       for (const u of message.updates) this.view.apply(u, now, out.events, from.nodeId);
     }
     this.tellTheAccused(from.nodeId, from.incarnation, out.send);
+    this.greetNewcomers(from.nodeId, out);
     switch (message.type) {
       case 'ping':
         // A stale address may now belong to someone else, who must not answer for the target.
@@ -202,6 +203,8 @@ export class SwimMembership {
     this.nextPushPullAt = now + pushPullInterval(this.config, this.view.size());
     const table = this.view.table;
     if (table.liveCount() === 0) {
+      // Alone: keep knocking at the seeds, faster than the push-pull period, until one answers.
+      this.nextPushPullAt = now + this.config.probeIntervalMs;
       for (const address of this.seeds) send.push(this.pushPull(address, undefined, false));
       const dead = table.randomDead(this.random);
       if (dead && !this.seeds.includes(dead.address)) send.push(this.pushPull(dead.address, dead.nodeId, false));
@@ -210,6 +213,20 @@ export class SwimMembership {
     const reconnect = table.deadCount() > 0 && this.random() < table.deadCount() / table.liveCount();
     const partner = (reconnect ? table.randomDead(this.random) : undefined) ?? table.sampleLive(1, this.random, () => true)[0];
     if (partner) send.push(this.pushPull(partner.address, partner.nodeId, false));
+  }
+
+  /**
+   * In a small cluster, a member we hear of from someone else probably has not heard of us or
+   * of what we know either (nodes started together, each given the previous one as seed): one
+   * push-pull with it merges the two views at once instead of news crawling along the chain of
+   * seeds. Above SMALL_CLUSTER, gossip alone reaches everyone in a few rounds and a push-pull
+   * per discovery would cost O(N) each.
+   */
+  private greetNewcomers(senderId: string, out: SwimOutput): void {
+    if (this.view.size() > SMALL_CLUSTER) return;
+    for (const e of out.events) {
+      if (e.type === 'joined' && e.member.nodeId !== senderId) out.send.push(this.pushPull(e.member.address, e.member.nodeId, false));
+    }
   }
 
   /** A member that talks to us while we hold it suspect or dead is told so, so it refutes at once. */

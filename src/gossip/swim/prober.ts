@@ -120,7 +120,7 @@ export class Prober {
   onSendFailed(message: SwimMessage, send: OutgoingMessage[]): void {
     const p = this.probe;
     if (message.type === 'ping') {
-      if (p && p.seq === message.seq && !p.indirectSent) this.goIndirect(p, send);
+      if (p && p.seq === message.seq && !p.indirectSent) this.goIndirect(p, send, false);
       const r = this.relays.get(message.seq);
       if (r) {
         this.relays.delete(message.seq);
@@ -165,11 +165,14 @@ export class Prober {
     send.push(this.message(member.address, target, { type: 'ping', seq, target }));
   }
 
-  private goIndirect(p: Probe, send: OutgoingMessage[]): void {
+  private goIndirect(p: Probe, send: OutgoingMessage[], retryDirect = true): void {
     p.indirectSent = true;
     const view = this.view();
     const target = view.table.get(p.nodeId);
     if (!target) return;
+    // One more direct ping alongside the indirect ones (memberlist's fallback probe does the
+    // same over TCP): a single lost ping or ack then no longer rests on the intermediaries alone.
+    if (retryDirect) send.push(this.message(target.address, target.nodeId, { type: 'ping', seq: p.seq, target: target.nodeId }));
     const helpers = view.table.sampleLive(this.config.indirectChecks, this.random, (m: Member) => m.nodeId !== p.nodeId && m.state === 'alive');
     p.expectedNacks = helpers.length;
     for (const h of helpers) {

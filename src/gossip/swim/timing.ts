@@ -8,10 +8,11 @@
  */
 import type { SwimConfig } from '../gossip.presets';
 
-const PUSH_PULL_SCALE_THRESHOLD = 32;
+/** Up to this many members a full member list is cheap to send. */
+export const SMALL_CLUSTER = 32;
 
 export function pushPullInterval(config: Pick<SwimConfig, 'pushPullIntervalMs'>, n: number): number {
-  if (n <= PUSH_PULL_SCALE_THRESHOLD) return config.pushPullIntervalMs;
-  const multiplier = Math.ceil(Math.log2(n) - Math.log2(PUSH_PULL_SCALE_THRESHOLD)) + 1;
+  if (n <= SMALL_CLUSTER) return config.pushPullIntervalMs;
+  const multiplier = Math.ceil(Math.log2(n) - Math.log2(SMALL_CLUSTER)) + 1;
   return config.pushPullIntervalMs * multiplier;
 }

@@ -16,11 +16,18 @@ export interface MessageBody {
 export const MAX_JSON_BYTES = 1024 * 1024;
 
 export function encodeBody(value: unknown): Buffer {
+  return Buffer.concat(encodeBodyParts(value));
+}
+
+/** The body as [json length + JSON, binary payload?]: the payload is passed on, never copied. */
+export function encodeBodyParts(value: unknown): Buffer[] {
   const { json, blob } = splitBlob(value);
-  const text = Buffer.from(json === undefined ? 'null' : JSON.stringify(json), 'utf8');
-  const head = Buffer.allocUnsafe(4);
-  head.writeUInt32BE(text.length, 0);
-  return blob ? Buffer.concat([head, text, blob]) : Buffer.concat([head, text]);
+  const text = JSON.stringify(json === undefined ? null : json);
+  const jsonLength = Buffer.byteLength(text, 'utf8');
+  const head = Buffer.allocUnsafe(4 + jsonLength);
+  head.writeUInt32BE(jsonLength, 0);
+  head.write(text, 4, 'utf8');
+  return blob ? [head, blob] : [head];
 }
 
 export function decodeBody(body: Buffer): unknown {

@@ -50,12 +50,28 @@ export class FrameDecoder {
     return Buffer.concat(this.pending, this.pendingBytes).readUInt32BE(0);
   }
 
+  /**
+   * Removes the next n bytes as one buffer of their own: copied once into a buffer of exactly
+   * that size (so a frame never pins a larger receive buffer), or sliced when the frame is
+   * most of a single received piece.
+   */
   private take(n: number): Buffer {
-    const all = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
-    const out = all.subarray(0, n);
-    const rest = all.subarray(n);
-    this.pending = rest.length > 0 ? [rest] : [];
-    this.pendingBytes = rest.length;
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const head = this.pending[0];
+      const need = n - filled;
+      if (head.length <= need) {
+        head.copy(out, filled);
+        filled += head.length;
+        this.pending.shift();
+      } else {
+        head.copy(out, filled, 0, need);
+        filled += need;
+        this.pending[0] = head.subarray(need);
+      }
+    }
+    this.pendingBytes -= n;
     return out;
   }
 }
@@ -70,7 +86,7 @@ function parseFrame(bytes: Buffer): Frame {
     throw new MalformedFrameError(`pattern length ${patternLength} runs past the frame`);
   }
   const pattern = bytes.toString('utf8', FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + patternLength);
-  // Copy the body out so later frames do not pin the whole receive buffer in memory.
-  const body = Buffer.from(bytes.subarray(FRAME_HEADER_BYTES + patternLength));
+  // `bytes` is this frame's own buffer (see take), so a view is enough: nothing else is pinned.
+  const body = bytes.subarray(FRAME_HEADER_BYTES + patternLength);
   return { type, correlationId, pattern, body };
 }
