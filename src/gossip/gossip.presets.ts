@@ -48,14 +48,14 @@ export type GossipPresetName = 'lan' | 'local';
 export const GOSSIP_PRESETS: Record<GossipPresetName, SwimConfig> = {
   lan: {
     tickMs: 50,
-    probeIntervalMs: 500,
-    probeTimeoutMs: 250,
+    probeIntervalMs: 400,
+    probeTimeoutMs: 200,
     indirectChecks: 3,
     suspicionMult: 4,
     suspicionMaxMult: 6,
     suspicionConfirmations: 3,
     awarenessMax: 8,
-    lagThresholdMs: 250,
+    lagThresholdMs: 200,
     gossipIntervalMs: 100,
     gossipNodes: 3,
     retransmitMult: 4,

@@ -29,6 +29,8 @@ interface Probe {
   indirectSent: boolean;
   expectedNacks: number;
   nacks: number;
+  /** The transport could not even connect to the target (connection refused). */
+  refused: boolean;
 }
 
 interface Relay {
@@ -101,7 +103,12 @@ export class Prober {
   }
 
   onNack(seq: number): void {
-    if (this.probe?.seq === seq) this.probe.nacks++;
+    const p = this.probe;
+    if (p?.seq !== seq) return;
+    p.nacks++;
+    // Refused by the target and unreachable from every intermediary: no point waiting out the
+    // interval (a killed process on a live host looks exactly like this).
+    if (p.refused && p.nacks >= p.expectedNacks) p.end = Number.NEGATIVE_INFINITY;
   }
 
   /** Someone asks us to probe `target` for them. */
@@ -120,7 +127,10 @@ export class Prober {
   onSendFailed(message: SwimMessage, send: OutgoingMessage[]): void {
     const p = this.probe;
     if (message.type === 'ping') {
-      if (p && p.seq === message.seq && !p.indirectSent) this.goIndirect(p, send, false);
+      if (p && p.seq === message.seq) {
+        p.refused = true;
+        if (!p.indirectSent) this.goIndirect(p, send, false);
+      }
       const r = this.relays.get(message.seq);
       if (r) {
         this.relays.delete(message.seq);
@@ -161,6 +171,7 @@ export class Prober {
       indirectSent: false,
       expectedNacks: 0,
       nacks: 0,
+      refused: false,
     };
     send.push(this.message(member.address, target, { type: 'ping', seq, target }));
   }
