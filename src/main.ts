@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+// Chunk writes (write, fsync, rename) run on libuv's pool; the default 4 threads would queue
+// a node's concurrent chunk writes behind each other. Must be set before the pool starts.
+process.env.UV_THREADPOOL_SIZE ??= '16';
 import 'reflect-metadata';
 import type { Command } from 'commander';
 import { CommandFactory } from 'nest-commander';

@@ -12,7 +12,7 @@ import { PeerConnectionPool } from '../transport/connection-pool';
 import { NodeIdentity } from '../transport/node-identity';
 import { P2pError } from '../common/errors';
 import { PeerUnreachableError } from '../transport/transport.errors';
-import { Chunk, FileHasher, chunkStream, sha256Hex } from '../storage/chunker';
+import { Chunk, chunkStream, sha256Hex } from '../storage/chunker';
 import { ChunkCorruptError } from '../storage/storage.errors';
 import { FileManifest, StoragePatterns, StoreResult, DeleteResult } from '../storage/storage.types';
 import { ClientOptions } from './options';
@@ -65,16 +65,16 @@ export class NodeClient {
 
   async store(key: string, source: AsyncIterable<Uint8Array>, onProgress?: (bytes: number) => void): Promise<StoreResult> {
     const begin = await this.call<{ uploadId: string; chunkSize: number }>(StoragePatterns.clientStoreBegin, { key });
-    const hasher = new FileHasher();
     let sent = 0;
     try {
+      // Each chunk carries its own hash and the node checks it; the node computes the file's
+      // content hash from the chunks in order.
       await runWindowed(chunkStream(source, begin.chunkSize), WINDOW, async (chunk: Chunk) => {
-        hasher.update(chunk.data);
         await this.call(StoragePatterns.clientStoreChunk, { uploadId: begin.uploadId, index: chunk.index, hash: chunk.hash, blob: chunk.data });
         sent += chunk.data.length;
         onProgress?.(sent);
       });
-      return await this.call<StoreResult>(StoragePatterns.clientStoreCommit, { uploadId: begin.uploadId, contentHash: hasher.digest().contentHash });
+      return await this.call<StoreResult>(StoragePatterns.clientStoreCommit, { uploadId: begin.uploadId });
     } catch (err) {
       await this.call(StoragePatterns.clientStoreAbort, { uploadId: begin.uploadId }).catch(() => undefined);
       throw err;
@@ -143,4 +143,3 @@ async function runWindowed<T>(items: AsyncIterable<T>, window: number, work: (it
   if (failure) throw failure;
 }
 
-export { FileHasher };

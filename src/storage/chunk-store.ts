@@ -35,10 +35,13 @@ export class ChunkStore {
     return path.join(this.blobsDir, hash.slice(0, 2), hash);
   }
 
-  /** Stores a chunk after checking it; false when it was already here. */
-  async put(hash: string, data: Buffer): Promise<boolean> {
+  /**
+   * Stores a chunk after checking it; false when it was already here. `alreadyVerified` skips
+   * the hash check for a caller that has just hashed these very bytes itself.
+   */
+  async put(hash: string, data: Buffer, alreadyVerified = false): Promise<boolean> {
     const target = this.pathOf(hash);
-    if (sha256Hex(data) !== hash) throw new ChunkCorruptError(hash, 'chunk to store');
+    if (!alreadyVerified && sha256Hex(data) !== hash) throw new ChunkCorruptError(hash, 'chunk to store');
     if (await exists(target)) return false;
     const tmp = path.join(this.tmpDir, randomBytes(12).toString('hex'));
     const handle = await fs.open(tmp, 'w');

@@ -21,8 +21,8 @@ export class LocalReplica {
     private readonly tombstones: TombstoneRepository,
   ) {}
 
-  putChunk(hash: string, data: Buffer): Promise<boolean> {
-    return this.chunks.put(hash, data);
+  putChunk(hash: string, data: Buffer, alreadyVerified = false): Promise<boolean> {
+    return this.chunks.put(hash, data, alreadyVerified);
   }
 
   async missingChunks(hashes: string[]): Promise<string[]> {

@@ -32,9 +32,10 @@ export class ReplicaRouter {
     return nodeId === this.identity.nodeId;
   }
 
-  async putChunk(nodeId: string, hash: string, data: Buffer): Promise<void> {
+  /** `alreadyVerified`: the caller hashed these bytes itself (the local write skips the check). */
+  async putChunk(nodeId: string, hash: string, data: Buffer, alreadyVerified = false): Promise<void> {
     if (this.isSelf(nodeId)) {
-      await this.local.putChunk(hash, data);
+      await this.local.putChunk(hash, data, alreadyVerified);
       return;
     }
     await this.pool.request(this.address(nodeId), StoragePatterns.chunkPut, { hash, blob: data }, CHUNK_TIMEOUT_MS);

@@ -271,7 +271,7 @@ export class StorageService implements OnModuleDestroy {
     if (data.length === 0 || data.length > session.chunkSize) throw new StorageProtocolError(`chunk ${index} has ${data.length} bytes`);
     if (sha256Hex(data) !== hash) throw new ChunkCorruptError(hash, `chunk ${index} as received`);
     const targets = [...session.live];
-    const results = await Promise.allSettled(targets.map((id) => this.router.putChunk(id, hash, data)));
+    const results = await Promise.allSettled(targets.map((id) => this.router.putChunk(id, hash, data, true)));
     results.forEach((r, i) => {
       if (r.status === 'rejected' && session.live.delete(targets[i])) {
         this.logger.warn(`holder ${targets[i].slice(0, 8)} dropped out of the store of "${session.key}": ${describeError(r.reason)}`);

@@ -89,7 +89,10 @@ export class SwimMembership {
     // The sender is alive at its incarnation: this introduces it, or carries a new address.
     this.view.apply({ nodeId: from.nodeId, address: from.address, state: 'alive', incarnation: from.incarnation }, now, out.events, from.nodeId, true);
     if (message.type === 'push-pull') {
-      this.view.merge(message.members, from.nodeId, now, out.events);
+      for (const id of this.view.merge(message.members, from.nodeId, now, out.events)) {
+        const m = this.view.table.get(id)!;
+        out.send.push(this.direct(m.address, id, { type: 'gossip' }, [toUpdate(m)]));
+      }
       if (!message.reply) out.send.push(this.pushPull(from.address, from.nodeId, true));
     } else {
       for (const u of message.updates) this.view.apply(u, now, out.events, from.nodeId);

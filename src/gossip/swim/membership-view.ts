@@ -145,15 +145,23 @@ export class MembershipView {
   }
 
   /**
-   * A pushed member list. Someone else's "dead" about a member we hold live becomes our own
-   * suspicion instead (as memberlist does): the member gets a chance to refute, and a healed
-   * partition does not kill half the cluster on the word of the other half.
+   * A pushed member list. Another node's accusation (suspect or dead) of a member we hold live
+   * is only hearsay from a node that may have been cut off from it: we suspect the member
+   * quietly (full timeout, not gossiped) and the caller tells the member directly. If it is
+   * alive it refutes at once; if not, our own timer declares it dead. This is what keeps a
+   * healed partition from killing half the cluster on the word of the other half, where
+   * memberlist's "dead becomes suspect" would collect one confirmation per pushing node.
+   * Returns the members accused this way.
    */
-  merge(list: readonly MemberUpdate[], senderId: string, now: number, events: MembershipEvent[]): void {
+  merge(list: readonly MemberUpdate[], senderId: string, now: number, events: MembershipEvent[]): string[] {
+    const accused: string[] = [];
     for (const u of list) {
       const known = u.nodeId === this.me.nodeId ? undefined : this.table.get(u.nodeId);
-      if (u.state === 'dead' && known && isLive(known.state) && u.incarnation >= known.incarnation) {
-        this.apply({ nodeId: u.nodeId, address: u.address, state: 'suspect', incarnation: u.incarnation, from: senderId }, now, events);
+      if ((u.state === 'dead' || u.state === 'suspect') && known && isLive(known.state) && u.incarnation >= known.incarnation) {
+        if (u.incarnation > known.incarnation || known.state === 'alive') {
+          this.suspectQuietly(known, u.incarnation, senderId, now, events);
+          accused.push(u.nodeId);
+        }
       } else if (u.state === 'suspect' && !known && u.nodeId !== this.me.nodeId) {
         // A stranger someone suspects is still a member to us until our own probes say otherwise.
         this.apply({ nodeId: u.nodeId, address: u.address, state: 'alive', incarnation: u.incarnation }, now, events);
@@ -161,6 +169,15 @@ export class MembershipView {
         this.apply(u, now, events, senderId);
       }
     }
+    return accused;
+  }
+
+  private suspectQuietly(known: Member, incarnation: number, suspector: string, now: number, events: MembershipEvent[]): void {
+    const suspicion = new Suspicion(incarnation, now, suspector, this.bounds());
+    this.suspicions.set(known.nodeId, suspicion);
+    this.nextExpiry = Math.min(this.nextExpiry, suspicion.expiresAt());
+    this.store({ ...known, state: 'suspect', incarnation, lastChange: now }, 'suspect', events);
+    this.hooks.suspectedByOthers(known.nodeId);
   }
 
   /** Our own probe of `nodeId` failed. */
