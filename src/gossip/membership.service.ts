@@ -1,17 +1,19 @@
 /**
- * Membership: who is in the cluster and who is alive, as this node sees it.
+ * Membership: the Nest shell around the SWIM state machine (swim/membership-state.ts).
  *
- * Discovery is a push-pull peer exchange: on start a node exchanges its full member list with
- * every bootstrap address and every peer stored in its database, then with one member per
- * interval; a member heard of for the first time is contacted at once, so news of a join
- * crosses the cluster in a few round trips. Liveness is judged by direct contact: a member
- * that fails `deadAfterFailures` contacts in a row is dead, retried with exponential backoff,
- * and alive again as soon as it answers. A node that shuts down announces `left`.
+ * The core is pure; this shell owns what it must not: a timer that ticks it, the transport
+ * that carries its messages (`gossip.swim` events over our TCP protocol; a refused connection
+ * is reported back at once as a failed send), the event-loop lag it uses for local health,
+ * the database where members are kept across restarts, and the log lines and events the rest
+ * of the node reads. A restarted node starts with an incarnation above any it had before
+ * (seconds since the epoch), so stale suspicions about it are overridden.
  *
- * Everything the storage layer needs is on this facade: `placementIds()`, `addressOf()` and
- * the `changes` events (joined, alive, dead, left, updated).
+ * The facade the storage layer uses: `placementIds()`, `repairPlacementIds()`, `addressOf()`,
+ * `alive()`, `list()` and the `changes` events (joined, alive, suspect, dead, left, recovered,
+ * updated).
  */
 import { EventEmitter } from 'node:events';
+import { IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { NODE_CONFIG } from '../config/config.tokens';
 import type { NodeConfig } from '../config/node-config';
@@ -20,65 +22,68 @@ import { PeerRepository } from '../peer-repository/peer.repository';
 import { PeerConnectionPool } from '../transport/connection-pool';
 import { NodeIdentity } from '../transport/node-identity';
 import { RemotePeer } from '../transport/handshake/handshake';
-import { EXCHANGE_TIMINGS, ExchangeTimings } from './gossip.timings';
-import { MEMBERSHIP_CHANGE, MemberStatus, MemberView, MembershipChange } from './membership.types';
-import { isValidReport, mergeReports } from './peer-exchange';
+import { GOSSIP_PRESETS, SwimConfig } from './gossip.presets';
+import { MEMBERSHIP_CHANGE, MemberView, MembershipChange } from './membership.types';
+import { Member } from './swim/member';
+import { SwimMembership, SwimOutput } from './swim/membership-state';
+import { SwimMessage, isSwimMessage } from './swim/messages';
 
-export interface ExchangeMessage {
-  from: MemberView;
-  members: MemberView[];
-}
-
-interface ContactState {
-  failures: number;
-  nextAttemptAt: number;
-}
+export const SWIM_PATTERN = 'gossip.swim';
+/** Members are written to the database at most this often. */
+const PERSIST_EVERY_MS = 1000;
 
 @Injectable()
 export class MembershipService implements OnModuleDestroy {
   readonly changes = new EventEmitter();
-  private members = new Map<string, MemberView>();
-  private readonly contact = new Map<string, ContactState>();
-  private readonly timings: ExchangeTimings;
-  /** Seconds at start: a restarted node outranks what others remember of its previous run. */
+  private swim: SwimMembership | undefined;
+  private readonly config: SwimConfig;
+  /** When this node last heard from each member (SWIM tracks state changes, not contact). */
+  private readonly lastSeen = new Map<string, number>();
   private readonly incarnation = Math.floor(Date.now() / 1000);
   private timer: NodeJS.Timeout | undefined;
-  /** While no member is alive, bootstrap addresses are retried with backoff (peers may start later). */
-  private bootstrapFailures = 0;
-  private bootstrapRetryAt = 0;
+  private lag: IntervalHistogram | undefined;
+  private lastPersist = 0;
   private dirty = false;
   private stopped = false;
   private readonly logger = new Logger('Gossip');
 
   constructor(
-    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    @Inject(NODE_CONFIG) private readonly nodeConfig: NodeConfig,
     private readonly identity: NodeIdentity,
     private readonly pool: PeerConnectionPool,
     private readonly peers: PeerRepository,
   ) {
-    this.timings = EXCHANGE_TIMINGS[config.gossipProfile];
+    this.config = GOSSIP_PRESETS[nodeConfig.gossipProfile];
   }
 
-  /** Loads stored peers and starts exchanging. Called once the p2p listener is bound. */
+  /** Loads stored peers, joins through --bootstrap, starts ticking. Called once the listener is bound. */
   async start(): Promise<void> {
+    const now = Date.now();
+    const known: Member[] = [];
     for (const p of await this.peers.list()) {
       if (p.nodeId === this.identity.nodeId) continue;
-      // What we stored is history: nobody is alive until it answers us again.
-      const status: MemberStatus = p.status === 'left' ? 'left' : 'suspect';
-      this.members.set(p.nodeId, { ...p, status });
+      known.push({ nodeId: p.nodeId, address: p.address, state: p.status, incarnation: p.incarnation, lastChange: p.lastSeen });
+      this.lastSeen.set(p.nodeId, p.lastSeen);
     }
-    const seeds = new Set([...this.config.bootstrap, ...[...this.members.values()].filter((m) => m.status !== 'left').map((m) => m.address)]);
-    await Promise.all([...seeds].map((address) => this.exchange(address, this.config.bootstrap.includes(address) ? 'bootstrap' : 'stored')));
+    this.swim = new SwimMembership({ self: { nodeId: this.identity.nodeId, address: this.identity.advertise, incarnation: this.incarnation }, config: this.config, now, known });
+    const seeds = [...new Set([...this.nodeConfig.bootstrap, ...known.filter((m) => m.state !== 'left').map((m) => m.address)])];
+    this.dispatch(this.swim.join(seeds, now));
+    this.lag = monitorEventLoopDelay({ resolution: 10 });
+    this.lag.enable();
     this.schedule();
+    // Give the first exchanges a moment, so `ready` usually means "joined".
+    if (seeds.length) await this.until(() => this.alive().length > 0, Math.min(2000, this.config.probeIntervalMs * 4));
   }
 
   self(): MemberView {
-    return { nodeId: this.identity.nodeId, address: this.identity.advertise, status: 'alive', incarnation: this.incarnation, lastSeen: Date.now() };
+    return { nodeId: this.identity.nodeId, address: this.identity.advertise, status: 'alive', incarnation: this.swim?.self().incarnation ?? this.incarnation, lastSeen: Date.now() };
   }
 
   /** Every member known, except this node. */
   list(): MemberView[] {
-    return [...this.members.values()].sort((a, b) => a.address.localeCompare(b.address));
+    return (this.swim?.members() ?? [])
+      .map((m) => ({ nodeId: m.nodeId, address: m.address, status: m.state, incarnation: m.incarnation, lastSeen: this.lastSeen.get(m.nodeId) ?? m.lastChange }))
+      .sort((a, b) => a.address.localeCompare(b.address));
   }
 
   alive(): MemberView[] {
@@ -96,62 +101,56 @@ export class MembershipService implements OnModuleDestroy {
    * A member that left is never counted.
    */
   repairPlacementIds(graceMs: number, now = Date.now()): string[] {
-    const recent = this.list().filter((m) => m.status !== 'alive' && m.status !== 'left' && now - m.lastSeen < graceMs);
+    const recent = this.list().filter((m) => (m.status === 'suspect' || m.status === 'dead') && now - m.lastSeen < graceMs);
     return [...this.placementIds(), ...recent.map((m) => m.nodeId)];
   }
 
   addressOf(nodeId: string): string | undefined {
     if (nodeId === this.identity.nodeId) return this.identity.advertise;
-    return this.members.get(nodeId)?.address;
+    return this.swim?.get(nodeId)?.address;
   }
 
-  /** A peer sent us its member list: merge it, note the sender is alive, answer with ours. */
-  onExchange(message: unknown, peer: RemotePeer): ExchangeMessage {
-    if (peer.role === 'peer') {
-      const m = message as Partial<ExchangeMessage> | null;
-      const from = m && isValidReport(m.from) ? m.from : undefined;
-      this.markAlive(peer.nodeId, peer.advertise, from?.incarnation ?? 0);
-      if (m && Array.isArray(m.members)) this.absorb(m.members.slice(0, 10_000));
-    }
-    return { from: this.self(), members: this.list() };
-  }
-
-  /** A member announced it is leaving. */
-  onLeave(peer: RemotePeer, message: unknown): void {
-    const known = this.members.get(peer.nodeId);
-    if (!known || known.status === 'left') return;
-    const incarnation = Number((message as { incarnation?: unknown } | null)?.incarnation);
-    const next: MemberView = { ...known, status: 'left', incarnation: Math.max(known.incarnation, Number.isSafeInteger(incarnation) ? incarnation : 0) };
-    this.members.set(peer.nodeId, next);
+  /** A SWIM message from another node (clients are not members and are ignored). */
+  onMessage(message: unknown, peer: RemotePeer): void {
+    if (!this.swim || this.stopped || peer.role !== 'peer' || !isSwimMessage(message)) return;
+    if (message.from.nodeId !== peer.nodeId) return; // a member speaks only for itself
+    this.lastSeen.set(peer.nodeId, Date.now());
     this.dirty = true;
-    this.logger.log(`${this.tag()} Peer ${next.address} left the cluster`);
-    this.emitChange({ type: 'left', member: next });
+    this.dispatch(this.swim.receive(message, Date.now()));
   }
 
-  /** Tells every alive member we are leaving, within a bounded wait. */
+  /** Announces that this node leaves, and waits (bounded) for the news to go out. */
   async leave(): Promise<void> {
+    if (!this.swim || this.stopped) return;
     this.stopTimer();
-    const note = { incarnation: this.incarnation };
-    await Promise.race([
-      Promise.allSettled(this.alive().map((m) => this.pool.emit(m.address, 'gossip.leave', note))),
-      new Promise((resolve) => setTimeout(resolve, this.timings.leaveTimeoutMs).unref()),
-    ]);
-    await this.persist();
+    const sends = this.dispatch(this.swim.leave(Date.now()));
+    await Promise.race([Promise.allSettled(sends), new Promise((r) => setTimeout(r, 1000).unref())]);
+    await this.persist(true);
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     this.stopTimer();
-    await this.persist().catch(() => undefined);
+    this.lag?.disable();
+    await this.persist(true).catch(() => undefined);
   }
 
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.tick()
-        .catch((err) => this.logger.warn(`${this.tag()} gossip round failed: ${describeError(err)}`))
-        .finally(() => this.schedule());
-    }, this.timings.intervalMs);
+      try {
+        const now = Date.now();
+        if (this.lag) {
+          this.swim!.reportLocalLag(this.lag.max / 1e6, now);
+          this.lag.reset();
+        }
+        if (this.identity.advertise !== this.swim!.self().address) this.swim!.updateAddress(this.identity.advertise, now);
+        this.dispatch(this.swim!.tick(now));
+        void this.persist().catch((err) => this.logger.warn(`${this.tag()} could not store peers: ${describeError(err)}`));
+      } finally {
+        this.schedule();
+      }
+    }, this.config.tickMs);
     this.timer.unref();
   }
 
@@ -160,107 +159,61 @@ export class MembershipService implements OnModuleDestroy {
     this.timer = undefined;
   }
 
-  private async tick(): Promise<void> {
+  /** Sends what the core asked for and publishes its events; returns the sends in flight. */
+  private dispatch(out: SwimOutput): Array<Promise<void>> {
+    const sends = out.send.map(({ to, message }) =>
+      this.pool.emit(to, SWIM_PATTERN, message).catch(() => {
+        if (this.swim && !this.stopped) this.dispatch(this.swim.sendFailed(to, message as SwimMessage, Date.now()));
+      }),
+    );
+    let discovered = 0;
+    for (const e of out.events) {
+      this.dirty = true;
+      const member: MemberView = { nodeId: e.member.nodeId, address: e.member.address, status: e.member.state, incarnation: e.member.incarnation, lastSeen: this.lastSeen.get(e.member.nodeId) ?? e.member.lastChange };
+      this.describe(e.type, member) && (discovered += 1);
+      this.changes.emit(MEMBERSHIP_CHANGE, { type: e.type, member } satisfies MembershipChange);
+    }
+    if (discovered > 0) this.logger.log(`${this.tag()} Peer discovery: connected to ${discovered} new peer(s)`);
+    return sends;
+  }
+
+  /** One log line per membership event; true for a newly discovered (non-bootstrap) peer. */
+  private describe(type: MembershipChange['type'], m: MemberView): boolean {
+    switch (type) {
+      case 'joined': {
+        const bootstrap = this.nodeConfig.bootstrap.includes(m.address);
+        this.logger.log(`${this.tag()} Connected to ${bootstrap ? 'bootstrap' : 'discovered'} peer ${m.address}`);
+        return !bootstrap;
+      }
+      case 'suspect':
+        this.logger.warn(`${this.tag()} Peer ${m.address} is suspected (no ack, incarnation ${m.incarnation})`);
+        return false;
+      case 'dead':
+        this.logger.warn(`${this.tag()} Peer ${m.address} declared dead`);
+        return false;
+      case 'left':
+        this.logger.log(`${this.tag()} Peer ${m.address} left the cluster`);
+        return false;
+      case 'recovered':
+      case 'alive':
+        this.logger.log(`${this.tag()} Peer ${m.address} is alive${type === 'recovered' ? ' again' : ''}`);
+        return false;
+      default:
+        return false;
+    }
+  }
+
+  private async persist(force = false): Promise<void> {
     const now = Date.now();
-    if (this.config.bootstrap.length > 0 && this.alive().length === 0 && now >= this.bootstrapRetryAt) {
-      await Promise.all(this.config.bootstrap.map((address) => this.exchange(address, 'bootstrap')));
-      this.bootstrapFailures = this.alive().length > 0 ? 0 : this.bootstrapFailures + 1;
-      const backoff = Math.min(this.timings.maxBackoffMs, this.timings.baseBackoffMs * 2 ** Math.min(this.bootstrapFailures, 10));
-      this.bootstrapRetryAt = now + backoff;
-    }
-    const due = this.list().filter((m) => m.status !== 'left' && (this.contact.get(m.nodeId)?.nextAttemptAt ?? 0) <= now);
-    if (due.length > 0) {
-      const target = due[Math.floor(Math.random() * due.length)];
-      await this.exchange(target.address, 'member', target.nodeId);
-    }
-    await this.persist();
-  }
-
-  private async exchange(address: string, kind: 'bootstrap' | 'stored' | 'member' | 'discovered', expectedId?: string): Promise<void> {
-    if (address === this.identity.advertise) return;
-    try {
-      const reply = await this.pool.request<ExchangeMessage>(
-        address,
-        'gossip.exchange',
-        { from: this.self(), members: this.list() },
-        this.timings.requestTimeoutMs,
-      );
-      const remote = await this.pool.connect(address);
-      if (expectedId && remote.nodeId !== expectedId) {
-        // Another node now answers at this address: the old one is gone from it.
-        this.recordFailure(expectedId);
-      }
-      const wasKnownAlive = this.members.get(remote.nodeId)?.status === 'alive';
-      this.markAlive(remote.nodeId, remote.advertise, isValidReport(reply?.from) ? reply.from.incarnation : 0);
-      if (!wasKnownAlive && (kind === 'bootstrap' || kind === 'discovered')) {
-        this.logger.log(`${this.tag()} Connected to ${kind === 'bootstrap' ? 'bootstrap' : 'discovered'} peer ${remote.advertise}`);
-      }
-      const found = this.absorb(Array.isArray(reply?.members) ? reply.members.slice(0, 10_000) : []);
-      if (found.length > 0) {
-        await Promise.all(found.map((m) => this.exchange(m.address, 'discovered', m.nodeId)));
-        const connected = found.filter((m) => this.members.get(m.nodeId)?.status === 'alive').length;
-        this.logger.log(`${this.tag()} Peer discovery: connected to ${connected} new peer(s)`);
-      }
-    } catch (err) {
-      if (expectedId) this.recordFailure(expectedId);
-      this.logger.debug(`${this.tag()} exchange with ${address} failed: ${describeError(err)}`);
-      if (kind === 'bootstrap') this.logger.warn(`${this.tag()} Bootstrap peer ${address} unreachable: ${describeError(err)}`);
-    }
-  }
-
-  /** Merges reports; returns the members heard of for the first time. */
-  private absorb(reports: unknown[]): MemberView[] {
-    const merged = mergeReports(this.members, reports.filter(isValidReport), this.identity.nodeId);
-    if (merged.changes.length || merged.discovered.length || merged.members.size !== this.members.size) this.dirty = true;
-    this.members = merged.members;
-    merged.changes.forEach((c) => this.emitChange(c));
-    return merged.discovered;
-  }
-
-  private markAlive(nodeId: string, address: string, incarnation: number): void {
-    if (nodeId === this.identity.nodeId) return;
-    const known = this.members.get(nodeId);
-    this.contact.delete(nodeId);
-    const next: MemberView = {
-      nodeId,
-      address: address || known?.address || '',
-      status: 'alive',
-      incarnation: Math.max(incarnation, known?.incarnation ?? 0),
-      lastSeen: Date.now(),
-    };
-    this.members.set(nodeId, next);
-    this.dirty = true;
-    if (!known) this.emitChange({ type: 'joined', member: next });
-    else if (known.status === 'dead' || known.status === 'left') this.emitChange({ type: 'recovered', member: next });
-    else if (known.status !== 'alive') this.emitChange({ type: 'alive', member: next });
-    else if (known.address !== next.address) this.emitChange({ type: 'updated', member: next });
-  }
-
-  private recordFailure(nodeId: string): void {
-    const state = this.contact.get(nodeId) ?? { failures: 0, nextAttemptAt: 0 };
-    state.failures += 1;
-    const backoff = Math.min(this.timings.maxBackoffMs, this.timings.baseBackoffMs * 2 ** (state.failures - 1));
-    state.nextAttemptAt = Date.now() + backoff;
-    this.contact.set(nodeId, state);
-    const known = this.members.get(nodeId);
-    if (!known || known.status === 'left' || known.status === 'dead') return;
-    const status: MemberStatus = state.failures >= this.timings.deadAfterFailures ? 'dead' : 'suspect';
-    if (status === known.status) return;
-    const next = { ...known, status };
-    this.members.set(nodeId, next);
-    this.dirty = true;
-    if (status === 'dead') this.logger.warn(`${this.tag()} Peer ${known.address} is not answering: marked dead`);
-    this.emitChange({ type: status, member: next });
-  }
-
-  private emitChange(change: MembershipChange): void {
-    this.changes.emit(MEMBERSHIP_CHANGE, change);
-  }
-
-  private async persist(): Promise<void> {
-    if (!this.dirty) return;
+    if (!this.dirty || (!force && now - this.lastPersist < PERSIST_EVERY_MS)) return;
     this.dirty = false;
+    this.lastPersist = now;
     await this.peers.upsertMany(this.list());
+  }
+
+  private async until(condition: () => boolean, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   }
 
   /** The seed's log prefix: "[:5000]". */

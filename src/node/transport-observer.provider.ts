@@ -11,7 +11,7 @@ import { TRANSPORT_OBSERVER, TransportObserver } from '../transport/transport-ob
 import { StoragePatterns } from '../storage/storage.types';
 import { SyncPatterns } from '../storage/sync.types';
 
-const KNOWN = new Set<string>(['gossip.exchange', 'gossip.leave', 'gossip.swim', ...Object.values(StoragePatterns), ...Object.values(SyncPatterns)]);
+const KNOWN = new Set<string>(['gossip.swim', ...Object.values(StoragePatterns), ...Object.values(SyncPatterns)]);
 
 function typeLabel(pattern: string): string {
   if (pattern === '') return 'control';

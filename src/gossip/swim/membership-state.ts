@@ -48,6 +48,8 @@ export class SwimMembership {
   private lastTickAt: number;
   private nextGossipAt: number;
   private nextPushPullAt: number;
+  /** Gossip to a recently dead member goes out once per probe interval, not every gossip tick. */
+  private nextObituaryAt = 0;
 
   constructor(opts: SwimMembershipOptions) {
     this.config = validateSwimConfig(opts.config);
@@ -191,11 +193,15 @@ export class SwimMembership {
   }
 
   private gossip(now: number, send: OutgoingMessage[]): void {
+    const dead = now >= this.nextObituaryAt ? this.view.table.randomDead(this.random) : undefined;
+    if (dead && now - dead.lastChange < this.config.gossipToTheDeadMs) {
+      this.nextObituaryAt = now + this.config.probeIntervalMs;
+      // Only its own obituary: enough to make it refute if it lives, and no news about others
+      // that it could carry back across a healing partition as if it were its own judgement.
+      send.push(this.direct(dead.address, dead.nodeId, { type: 'gossip' }, [toUpdate(dead)]));
+    }
     if (this.view.queue.size() === 0) return;
-    const targets = this.view.table.sampleLive(this.config.gossipNodes, this.random, () => true);
-    const dead = this.view.table.randomDead(this.random);
-    if (dead && now - dead.lastChange < this.config.gossipToTheDeadMs) targets.push(dead);
-    for (const m of targets) {
+    for (const m of this.view.table.sampleLive(this.config.gossipNodes, this.random, () => true)) {
       const updates = this.view.piggyback();
       if (updates.length === 0) break;
       send.push({ to: m.address, toNodeId: m.nodeId, message: { type: 'gossip', from: this.view.selfRef(), updates } });
