@@ -37,6 +37,8 @@ export interface StartOptions {
   bootstrap?: string[];
   args?: string[];
   env?: NodeJS.ProcessEnv;
+  /** Flags for the node binary itself (for example `-r` a test preload). */
+  nodeArgs?: string[];
   timeoutMs?: number;
 }
 
@@ -55,7 +57,7 @@ export class NodeHarness {
     const name = options.name ?? `node${this.nodes.size}`;
     const dir = options.dir ?? this.dir(name);
     const dbPath = path.join(dir, 'p2p.db');
-    const args = ['--max-semi-space-size=2', MAIN, 'serve', '--listen', options.listen ?? '127.0.0.1:0', '--db', dbPath, '--gossip-profile', 'local'];
+    const args = ['--max-semi-space-size=2', ...(options.nodeArgs ?? []), MAIN, 'serve', '--listen', options.listen ?? '127.0.0.1:0', '--db', dbPath, '--gossip-profile', 'local'];
     if (options.bootstrap?.length) args.push('--bootstrap', options.bootstrap.join(','));
     args.push(...(options.args ?? []));
     const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
