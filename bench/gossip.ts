@@ -1,0 +1,98 @@
+/**
+ * npm run bench:gossip -- N : N real nodes on 127.0.0.1 (lan profile), node i bootstrapping
+ * only from node i-1 (a chain). Prints the time from the last node's start until every node
+ * lists all N alive (median and max over nodes), then, after kill -9 of the middle node, the
+ * time until every survivor lists it dead (median and max), and one node's RSS. When
+ * ../shared/tools/serf-gossip.sh and `serf` are available, runs HashiCorp Serf the same way in
+ * the same run and prints the ratios.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PROJECT_ROOT } from '../test/helpers/cli-runner';
+import { NodeHarness, TestNode, rssKiB } from '../test/helpers/node-harness';
+
+const POLL_MS = 50;
+
+async function statuses(node: TestNode): Promise<Map<string, string>> {
+  try {
+    const peers = (await (await fetch(`http://${node.http}/v1/peers`)).json()) as Array<{ nodeId: string; status: string }>;
+    return new Map(peers.map((p) => [p.nodeId, p.status]));
+  } catch {
+    return new Map();
+  }
+}
+
+/** Polls every node until `done(node)` holds for all; returns per-node times (ms since `t0`). */
+async function timeUntil(nodes: TestNode[], t0: number, done: (s: Map<string, string>) => boolean, timeoutMs: number): Promise<number[]> {
+  const at = new Map<TestNode, number>();
+  const deadline = Date.now() + timeoutMs;
+  while (at.size < nodes.length) {
+    if (Date.now() > deadline) throw new Error(`only ${at.size} of ${nodes.length} nodes got there within ${timeoutMs} ms`);
+    await Promise.all(
+      nodes.filter((n) => !at.has(n)).map(async (n) => {
+        if (done(await statuses(n))) at.set(n, Date.now() - t0);
+      }),
+    );
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  return nodes.map((n) => at.get(n)!);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function serf(n: number): { join_s: number; fail_all_s: number; rss0_kib: number } | undefined {
+  const script = path.resolve(PROJECT_ROOT, '..', 'shared', 'tools', 'serf-gossip.sh');
+  if (!fs.existsSync(script) || spawnSync('sh', ['-c', 'command -v serf']).status !== 0) return undefined;
+  const r = spawnSync('bash', [script, String(n), 'lan'], { encoding: 'utf8', timeout: 600_000 });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) return undefined;
+  const kv = Object.fromEntries(line.slice(7).trim().split(/\s+/).map((p) => p.split('=')));
+  return { join_s: Number(kv.join_s), fail_all_s: Number(kv.fail_all_s), rss0_kib: Number(kv.rss0_kib) };
+}
+
+async function main(): Promise<void> {
+  const n = Number(process.argv[2] ?? 10);
+  const h = new NodeHarness();
+  const lan = ['--gossip-profile', 'lan', '--http', '127.0.0.1:0'];
+  let ours: { joinMedian: number; joinMax: number; failMedian: number; failMax: number; rssMiB: number; bootMs: number };
+  try {
+    const nodes: TestNode[] = [];
+    let lastStart = 0;
+    for (let i = 0; i < n; i++) {
+      lastStart = Date.now();
+      nodes.push(await h.start({ name: `n${i}`, args: lan, bootstrap: i > 0 ? [nodes[i - 1].p2p] : [], timeoutMs: 60_000 }));
+    }
+    const bootMs = Date.now() - lastStart;
+    const joins = await timeUntil(nodes, lastStart, (s) => [...s.values()].filter((v) => v === 'alive').length === n - 1, 120_000);
+    const rssMiB = rssKiB(nodes[0].pid) / 1024;
+    const victim = nodes[Math.floor(n / 2)];
+    const killedAt = Date.now();
+    await victim.kill();
+    const survivors = nodes.filter((x) => x !== victim);
+    const fails = await timeUntil(survivors, killedAt, (s) => s.get(victim.nodeId) === 'dead', 120_000);
+    ours = { joinMedian: median(joins), joinMax: Math.max(...joins), failMedian: median(fails), failMax: Math.max(...fails), rssMiB, bootMs };
+  } finally {
+    await h.stopAll();
+  }
+  console.log(`p2p-storage N=${n} (lan, chain bootstrap, 127.0.0.1, polled every ${POLL_MS} ms):`);
+  console.log(`  join: every node lists all ${n} alive: median ${(ours.joinMedian / 1000).toFixed(2)} s, max ${(ours.joinMax / 1000).toFixed(2)} s (worst node ${((ours.joinMax - ours.joinMedian) / 1000).toFixed(2)} s behind the median)`);
+  console.log(`  (the last node took ${(ours.bootMs / 1000).toFixed(2)} s from spawn to its ready line: process start-up; join after ready: max ${((ours.joinMax - ours.bootMs) / 1000).toFixed(2)} s)`);
+  console.log(`  failure: every survivor lists the killed node dead: median ${(ours.failMedian / 1000).toFixed(2)} s, max ${(ours.failMax / 1000).toFixed(2)} s (worst ${((ours.failMax - ours.failMedian) / 1000).toFixed(2)} s behind)`);
+  console.log(`  RSS of node 0: ${ours.rssMiB.toFixed(1)} MiB`);
+  const s = serf(n);
+  if (!s) {
+    console.log('Serf: not run (needs `apt-get install -y serf` and ../shared/tools/serf-gossip.sh beside the checkout)');
+    return;
+  }
+  console.log(`Serf N=${n} (lan, same chain, same run): join ${s.join_s} s, failure seen by all ${s.fail_all_s} s, RSS ${(s.rss0_kib / 1024).toFixed(1)} MiB`);
+  console.log(
+    `ratios ours/Serf: join ${(ours.joinMax / 1000 / s.join_s).toFixed(2)} from spawn, ${(Math.max(0, ours.joinMax - ours.bootMs) / 1000 / s.join_s).toFixed(2)} after ready (target <= 1); ` +
+      `failure ${(ours.failMax / 1000 / s.fail_all_s).toFixed(2)} (target <= 0.75)`,
+  );
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
