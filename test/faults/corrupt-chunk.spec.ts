@@ -5,7 +5,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cliJson, runCli } from '../helpers/cli-runner';
-import { NodeHarness } from '../helpers/node-harness';
+import { NodeHarness, waitForMesh } from '../helpers/node-harness';
 import { waitFor } from '../helpers/wait-for';
 
 describe('a corrupt chunk on disk', () => {
@@ -14,9 +14,7 @@ describe('a corrupt chunk on disk', () => {
 
   it('is not served, the get returns correct bytes, and the chunk is repaired', async () => {
     const [a, b, c] = await harness.chain(3);
-    await waitFor(async () => (await cliJson<Array<{ status: string }>>(['peers', '--db', a.dbPath])).filter((p) => p.status === 'alive').length === 2, {
-      description: 'the cluster to form',
-    });
+    await waitForMesh([a, b, c]);
     const bytes = crypto.randomBytes(3 * 1024 * 1024);
     const file = path.join(harness.dir('corrupt'), 'in.bin');
     fs.writeFileSync(file, bytes);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { NodeClient } from '../../src/cli/node-client';
 import { placeKey } from '../../src/storage/placement';
 import { cliJson } from '../helpers/cli-runner';
-import { NodeHarness, TestNode } from '../helpers/node-harness';
+import { NodeHarness, TestNode, waitForMesh } from '../helpers/node-harness';
 import { waitFor } from '../helpers/wait-for';
 
 const FILES = 200;
@@ -26,9 +26,7 @@ describe('a node joining a cluster with 200 files', () => {
 
   it('receives the keys placement gives it; old holders drop theirs only after it confirms', async () => {
     const nodes = await harness.chain(3);
-    await waitFor(async () => (await cliJson<Array<{ status: string }>>(['peers', '--db', nodes[0].dbPath])).filter((p) => p.status === 'alive').length === 2, {
-      description: 'the cluster to form',
-    });
+    await waitForMesh(nodes);
     const client = NodeClient.fromOptions({ bootstrap: nodes[0].p2p });
     try {
       for (let i = 0; i < FILES; i++) await client.store(`file-${i}`, (async function* () { yield Buffer.from(`content ${i}`); })());

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { BIN, cliJson, runCli } from '../helpers/cli-runner';
-import { NodeHarness } from '../helpers/node-harness';
+import { NodeHarness, waitForMesh } from '../helpers/node-harness';
 import { waitFor } from '../helpers/wait-for';
 
 describe('kill -9 of the receiving node in the middle of a large store', () => {
@@ -15,9 +15,7 @@ describe('kill -9 of the receiving node in the middle of a large store', () => {
 
   it('leaves no partial file on any node, and the client fails clearly', async () => {
     const [a, b, c] = await harness.chain(3);
-    await waitFor(async () => (await cliJson<Array<{ status: string }>>(['peers', '--db', a.dbPath])).filter((p) => p.status === 'alive').length === 2, {
-      description: 'the cluster to form',
-    });
+    await waitForMesh([a, b, c]);
     const file = path.join(harness.dir('big'), 'big.bin');
     const fd = fs.openSync(file, 'w');
     for (let i = 0; i < 64; i++) fs.writeSync(fd, crypto.randomBytes(1024 * 1024));

@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import { NodeClient } from '../../src/cli/node-client';
 import { runCli } from '../helpers/cli-runner';
-import { NodeHarness } from '../helpers/node-harness';
-import { waitFor } from '../helpers/wait-for';
+import { NodeHarness, waitForMesh } from '../helpers/node-harness';
 
 describe('kill -9 of a holder during 100 concurrent stores', () => {
   const harness = new NodeHarness();
@@ -17,10 +16,7 @@ describe('kill -9 of a holder during 100 concurrent stores', () => {
 
   it('loses no acknowledged file', async () => {
     const nodes = await harness.chain(4);
-    await waitFor(async () => {
-      const peers = (await (await fetch(`http://${nodes[0].http}/v1/peers`)).json()) as Array<{ status: string }>;
-      return peers.filter((p) => p.status === 'alive').length === 3;
-    }, { description: 'the cluster to form' });
+    await waitForMesh(nodes);
     const victim = nodes[3];
     const coordinators = nodes.slice(0, 3);
     const contents = new Map<string, Buffer>();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cliJson, runCli } from '../helpers/cli-runner';
-import { NodeHarness, freePort } from '../helpers/node-harness';
+import { NodeHarness, freePort, waitForMesh } from '../helpers/node-harness';
 import { waitFor } from '../helpers/wait-for';
 
 const keysOf = async (db: string) => (await cliJson<Array<{ key: string }>>(['files', 'list', '--db', db])).map((f) => f.key).sort();
@@ -28,9 +28,7 @@ describe('a node that was away', () => {
       const r = await runCli(['store', key, f, '--bootstrap', via]);
       assert.equal(r.code, 0, r.stderr);
     };
-    await waitFor(async () => (await cliJson<Array<{ status: string }>>(['peers', '--db', a.dbPath])).filter((p) => p.status === 'alive').length === 2, {
-      description: 'the cluster to form',
-    });
+    await waitForMesh([a, b, c]);
     await put('kept', a.p2p);
     await put('doomed', a.p2p);
     await waitFor(async () => (await keysOf(c.dbPath)).join() === 'doomed,kept', { description: 'C to hold both files' });

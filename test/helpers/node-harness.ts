@@ -154,3 +154,25 @@ export function rssKiB(pid: number | undefined): number {
     return 0;
   }
 }
+
+/** The members a node lists alive right now, from its HTTP API (empty while it cannot answer). */
+export async function alivePeerIds(node: TestNode): Promise<string[]> {
+  try {
+    const peers = (await (await fetch(`http://${node.http}/v1/peers`)).json()) as Array<{ nodeId: string; status: string }>;
+    return peers.filter((p) => p.status === 'alive').map((p) => p.nodeId);
+  } catch {
+    return [];
+  }
+}
+
+/** Waits until every one of `nodes` lists all the others alive. */
+export async function waitForMesh(nodes: TestNode[], timeoutMs = 20_000): Promise<void> {
+  const { waitFor } = await import('./wait-for');
+  await waitFor(async () => {
+    for (const n of nodes) {
+      const alive = await alivePeerIds(n);
+      if (!nodes.every((o) => o === n || alive.includes(o.nodeId))) return false;
+    }
+    return true;
+  }, { timeoutMs, description: `all ${nodes.length} nodes to list each other alive` });
+}

@@ -10,8 +10,7 @@ import { sha256Hex } from '../../src/storage/chunker';
 import { StoragePatterns } from '../../src/storage/storage.types';
 import { P2pError } from '../../src/common/errors';
 import { runCli } from '../helpers/cli-runner';
-import { NodeHarness } from '../helpers/node-harness';
-import { waitFor } from '../helpers/wait-for';
+import { NodeHarness, waitForMesh } from '../helpers/node-harness';
 
 async function begin(client: NodeClient, key: string, content: string) {
   const { uploadId } = await client.call<{ uploadId: string }>(StoragePatterns.clientStoreBegin, { key });
@@ -30,9 +29,7 @@ describe('two clients storing one key at once', () => {
 
   it('keeps the newer store and tells the older writer it lost', async () => {
     const [a, b, c] = await harness.chain(3);
-    await waitFor(async () => (await fetch(`http://${c.http}/v1/peers`).then((r) => r.json() as Promise<Array<{ status: string }>>)).filter((p) => p.status === 'alive').length === 2, {
-      description: 'the cluster to form',
-    });
+    await waitForMesh([a, b, c]);
     const first = NodeClient.fromOptions({ bootstrap: a.p2p });
     const second = NodeClient.fromOptions({ bootstrap: b.p2p });
     clients.push(first, second);
