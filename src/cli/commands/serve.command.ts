@@ -1,6 +1,5 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { parseNodeConfig, RawOptions } from '../../config/node-config';
-import { runNode } from '../../node/node-runner';
 
 /**
  * `p2p serve`: run a node. Each flag also reads P2P_<FLAG>; defaults are applied by
@@ -9,7 +8,11 @@ import { runNode } from '../../node/node-runner';
 @Command({ name: 'serve', description: 'Run a storage node until SIGTERM/SIGINT (then it leaves the cluster gracefully)' })
 export class ServeCommand extends CommandRunner {
   async run(_: string[], options: RawOptions): Promise<void> {
-    await runNode(parseNodeConfig(options));
+    const config = parseNodeConfig(options);
+    // The node's module graph (HTTP, metrics, storage) loads only for `serve`, so the other
+    // commands start quickly.
+    const { runNode } = await import('../../node/node-runner');
+    await runNode(config);
   }
 
   @Option({ flags: '--listen <host:port>', description: 'address the p2p listener binds (default ":3000", every interface)', env: 'P2P_LISTEN' })
