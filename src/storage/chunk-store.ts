@@ -89,6 +89,12 @@ export class ChunkStore {
     }
   }
 
+  /** When the chunk file was written (ms since the epoch), or undefined when absent. */
+  async writtenAt(hash: string): Promise<number | undefined> {
+    const st = await fs.stat(this.pathOf(hash)).catch(() => undefined);
+    return st?.mtimeMs;
+  }
+
   async stats(): Promise<{ chunks: number; bytes: number }> {
     let chunks = 0;
     let bytes = 0;

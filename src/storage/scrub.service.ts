@@ -3,6 +3,9 @@
  * hashes (ChunkStore.get moves a damaged file aside, so it is never served). A chunk found
  * damaged, or missing while a held manifest needs it, is fetched again from another holder
  * of a file that uses it, verified, and written back.
+ *
+ * It also sweeps orphans: chunks no manifest references (left by uploads that never
+ * committed) are deleted once they are older than ORPHAN_AGE_MS, far beyond any upload.
  */
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { describeError } from '../common/errors';
@@ -17,10 +20,16 @@ import { ReplicaRouter } from './replica-router';
 import { ChunkCorruptError, ChunkNotFoundError } from './storage.errors';
 import { SCRUB_CHUNKS_PER_PASS, SCRUB_INTERVAL_MS } from './sync-timings';
 
+/** Unreferenced chunks younger than this may belong to an upload in progress. */
+const ORPHAN_AGE_MS = 24 * 3_600_000;
+/** The orphan sweep walks every chunk file: run it every this many scrub passes. */
+const ORPHAN_SWEEP_EVERY_PASSES = 360;
+
 @Injectable()
 export class ScrubService implements OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   private cursor = 0;
+  private passes = 0;
   private stopped = false;
   private readonly logger = new Logger('Scrub');
   /** Told about every damaged chunk found and every repair (metrics). */
@@ -43,6 +52,26 @@ export class ScrubService implements OnModuleDestroy {
   onModuleDestroy(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+  }
+
+  /**
+   * Deletes chunks that no held manifest references and that were written longer than
+   * `minAgeMs` ago. Returns how many were deleted.
+   */
+  async sweepOrphans(minAgeMs = ORPHAN_AGE_MS, now = Date.now()): Promise<number> {
+    const referenced = await this.files.referencedChunkHashes();
+    let deleted = 0;
+    for await (const hash of this.local.chunks.list()) {
+      if (referenced.has(hash)) continue;
+      const at = await this.local.chunks.writtenAt(hash);
+      if (at === undefined || now - at < minAgeMs) continue;
+      // Re-check: a store may have committed a manifest using it since the set was read.
+      if ((await this.files.referencedChunkHashes()).has(hash)) continue;
+      await this.local.chunks.delete(hash);
+      deleted += 1;
+    }
+    if (deleted) this.logger.log(`swept ${deleted} orphan chunk(s) older than ${Math.round(minAgeMs / 3_600_000)} h`);
+    return deleted;
   }
 
   /** Checks the next few chunks of the held manifests; returns how many were damaged or missing. */
@@ -95,7 +124,10 @@ export class ScrubService implements OnModuleDestroy {
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.pass()
+      this.passes += 1;
+      const sweep = this.passes % ORPHAN_SWEEP_EVERY_PASSES === 0 ? this.sweepOrphans() : Promise.resolve(0);
+      sweep
+        .then(() => this.pass())
         .catch((err) => this.logger.warn(`scrub pass failed: ${describeError(err)}`))
         .finally(() => this.schedule());
     }, SCRUB_INTERVAL_MS[this.config.gossipProfile]);
