@@ -108,7 +108,7 @@ export class InMemoryNetwork {
     this.addresses.push(addressOf(i));
     this.byAddress.set(addressOf(i), i);
     this.ensureNodeCapacity(i + 1);
-    this.schedule(this.now + this.rand() * this.opts.config.tickMs, TICK, i, -1, undefined);
+    this.schedule(this.now + Math.floor(this.rand() * this.opts.config.tickMs), TICK, i, -1, undefined);
     return i;
   }
 
@@ -210,7 +210,8 @@ export class InMemoryNetwork {
       }
       const min = this.opts.minDelayMs ?? 1;
       const max = this.opts.maxDelayMs ?? min;
-      this.schedule(this.now + min + this.rand() * (max - min), DELIVER, dst, i, m);
+      // Whole milliseconds: integer times stay small integers in V8, not boxed doubles.
+      this.schedule(this.now + Math.round(min + this.rand() * (max - min)), DELIVER, dst, i, m);
     }
   }
 

@@ -17,6 +17,9 @@
  *    While members are dead, the partner is a dead one with probability dead/live (Serf's
  *    reconnect), which is how two halves of a healed partition find each other again. While
  *    nobody is live, the seeds given to join() are tried instead.
+ * A join counts as done once some seed has answered with its member list; until then the seeds
+ * are retried on every push-pull tick, so a node whose join was lost does not stay in an
+ * island with the nodes that joined through it.
  */
 import { GossipPresetName, GOSSIP_PRESETS, SwimConfig, validateSwimConfig } from '../gossip.presets';
 import { LocalHealth } from './awareness';
@@ -45,6 +48,8 @@ export class SwimMembership {
   private readonly health: LocalHealth;
   private readonly prober: Prober;
   private seeds: string[] = [];
+  /** No seed has answered our join yet. */
+  private joinPending = false;
   private lastTickAt: number;
   private nextGossipAt: number;
   private nextPushPullAt: number;
@@ -78,6 +83,7 @@ export class SwimMembership {
   /** Full member-list exchange with each seed; repeated while nobody answers. */
   join(seedAddresses: string[], now: number): SwimOutput {
     this.seeds = seedAddresses.filter((a) => a !== this.view.self().address);
+    this.joinPending = this.seeds.length > 0;
     const out = emptyOutput();
     for (const address of this.seeds) out.send.push(this.pushPull(address, undefined, false));
     this.nextPushPullAt = now + (this.view.table.liveCount() === 0 ? this.config.probeIntervalMs : pushPullInterval(this.config, this.view.size()));
@@ -96,6 +102,7 @@ export class SwimMembership {
         out.send.push(this.direct(m.address, id, { type: 'gossip' }, [toUpdate(m)]));
       }
       if (!message.reply) out.send.push(this.pushPull(from.address, from.nodeId, true));
+      else if (this.joinPending && this.seeds.includes(from.address)) this.joinPending = false;
     } else {
       for (const u of message.updates) this.view.apply(u, now, out.events, from.nodeId);
     }
@@ -219,6 +226,7 @@ export class SwimMembership {
       if (dead && !this.seeds.includes(dead.address)) send.push(this.pushPull(dead.address, dead.nodeId, false));
       return;
     }
+    if (this.joinPending) for (const address of this.seeds) send.push(this.pushPull(address, undefined, false));
     const reconnect = table.deadCount() > 0 && this.random() < table.deadCount() / table.liveCount();
     const partner = (reconnect ? table.randomDead(this.random) : undefined) ?? table.sampleLive(1, this.random, () => true)[0];
     if (partner) send.push(this.pushPull(partner.address, partner.nodeId, false));

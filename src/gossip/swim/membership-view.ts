@@ -34,6 +34,7 @@ export class MembershipView {
   private readonly suspicions = new Map<string, Suspicion>();
   /** Earliest suspicion deadline, so most ticks skip the scan. */
   private nextExpiry = Number.POSITIVE_INFINITY;
+  private boundsCache: { n: number; bounds: SuspicionBounds } | undefined;
 
   constructor(
     private readonly config: SwimConfig,
@@ -52,7 +53,8 @@ export class MembershipView {
       }
       // Stored liveness is history; our own probes will judge the member again.
       const state = isLive(m.state) ? 'alive' : m.state;
-      this.table.set({ ...m, state });
+      // Members are immutable, so one given in the state we want is kept as it is.
+      this.table.set(m.state === state ? m : { ...m, state });
       if (state === 'alive') hooks.added(m.nodeId);
     }
     this.me = { nodeId: self.nodeId, address: self.address, state: 'alive', incarnation, lastChange: now };
@@ -72,7 +74,10 @@ export class MembershipView {
   }
 
   bounds(): SuspicionBounds {
-    return suspicionBounds(this.config, this.size());
+    const n = this.size();
+    // Shared by every suspicion started at this cluster size.
+    if (this.boundsCache?.n !== n) this.boundsCache = { n, bounds: suspicionBounds(this.config, n) };
+    return this.boundsCache.bounds;
   }
 
   /** Pending updates for one outgoing message. */
@@ -97,8 +102,16 @@ export class MembershipView {
       this.table.set(member);
       this.hooks.added(member.nodeId);
       events.push({ type: 'joined', member });
-      this.queue.enqueue(toUpdate(member));
+      this.queue.enqueue(u.from === undefined ? u : toUpdate(member));
       return;
+    }
+    if (u.state === 'dead' && u.from !== this.me.nodeId && this.tooSoonForHearsayDeath(known, u.incarnation, now)) {
+      // Death by hearsay of a member we did not suspect, or only just began to: most likely a
+      // verdict from the far side of a partition that just healed. Take it as a suspicion (or a
+      // confirmation of ours): if the member lives it refutes, if not our own timer, shortened
+      // by the declarer's confirmation, finishes the job. After a real failure the suspicion
+      // has reached us long before the first death is declared.
+      return this.apply({ nodeId: u.nodeId, address: u.address, state: 'suspect', incarnation: u.incarnation, from: u.from ?? sender }, now, events, sender);
     }
     if (!supersedes(u, known)) {
       if (u.state === 'suspect' && known.state === 'suspect' && u.incarnation === known.incarnation) {
@@ -141,7 +154,9 @@ export class MembershipView {
         this.store(member, u.state, events);
         break;
     }
-    this.queue.enqueue(toUpdate(member, from));
+    // Passing on the very object we received (it is never modified) keeps a thousand simulated
+    // members from holding a thousand copies of the same news.
+    this.queue.enqueue(u.from === from ? u : toUpdate(member, from));
   }
 
   /**
@@ -248,6 +263,17 @@ export class MembershipView {
       this.queue.enqueue(toUpdate(this.me));
       if (accused) this.hooks.refuted();
     }
+  }
+
+  /**
+   * A death is taken on hearsay only once we have suspected the member ourselves for half the
+   * minimum suspicion timeout: long enough for a refutation to have reached us if there was one.
+   */
+  private tooSoonForHearsayDeath(known: Member, incarnation: number, now: number): boolean {
+    if (incarnation !== known.incarnation) return false;
+    if (known.state === 'alive') return true;
+    const s = this.suspicions.get(known.nodeId);
+    return known.state === 'suspect' && s !== undefined && now - s.startedAt < this.bounds().minMs / 2;
   }
 
   private store(member: Member, type: MembershipEvent['type'] | undefined, events: MembershipEvent[]): void {

@@ -42,7 +42,8 @@ export function suspicionTimeout(bounds: SuspicionBounds, confirmations: number)
  * measured from when this node first suspected, so late confirmations shorten what is left.
  */
 export class Suspicion {
-  private readonly suspectors = new Set<string>();
+  /** Distinct suspectors, the first included; no need to remember more than k + 1 of them. */
+  private readonly suspectors: string[] = [];
   private deadline: number;
   /** Set by postpone(): no expiry before this, whatever the confirmations say. */
   private notBefore = 0;
@@ -53,20 +54,20 @@ export class Suspicion {
     firstSuspector: string,
     private readonly bounds: SuspicionBounds,
   ) {
-    this.suspectors.add(firstSuspector);
+    this.suspectors.push(firstSuspector);
     this.deadline = startedAt + suspicionTimeout(bounds, 0);
   }
 
   /** Records an independent suspector. True when it was new (worth re-gossiping). */
   confirm(suspector: string): boolean {
-    if (this.suspectors.has(suspector)) return false;
-    this.suspectors.add(suspector);
+    if (this.suspectors.length > this.bounds.k || this.suspectors.includes(suspector)) return false;
+    this.suspectors.push(suspector);
     this.deadline = Math.max(this.notBefore, this.startedAt + suspicionTimeout(this.bounds, this.confirmations()));
     return true;
   }
 
   confirmations(): number {
-    return this.suspectors.size - 1;
+    return this.suspectors.length - 1;
   }
 
   expiresAt(): number {
