@@ -54,8 +54,8 @@ export class MembershipView {
       // Stored liveness is history; our own probes will judge the member again.
       const state = isLive(m.state) ? 'alive' : m.state;
       // Members are immutable, so one given in the state we want is kept as it is.
+      // Not added to the probe order one by one: its first pass is built from the table.
       this.table.set(m.state === state ? m : { ...m, state });
-      if (state === 'alive') hooks.added(m.nodeId);
     }
     this.me = { nodeId: self.nodeId, address: self.address, state: 'alive', incarnation, lastChange: now };
   }
