@@ -46,6 +46,7 @@ export interface NetworkOptions {
 }
 
 export type EventListener = (observer: number, event: MembershipEvent, now: number) => void;
+export type SendListener = (src: number, message: SwimMessage, now: number) => void;
 
 const TICK = 0;
 const DELIVER = 1;
@@ -64,6 +65,7 @@ export class InMemoryNetwork {
   private group = new Int32Array(16);
   private readonly backlog = new Map<number, Array<{ src: number; msg: SwimMessage }>>();
   private readonly listeners: EventListener[] = [];
+  private readonly sendListeners: SendListener[] = [];
 
   // Event queue: a heap of slots; each slot holds one tick or delivery.
   private heap = new Int32Array(1024);
@@ -114,6 +116,11 @@ export class InMemoryNetwork {
 
   onEvent(listener: EventListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Sees every message a node sends, before loss or partitions apply. */
+  onSend(listener: SendListener): void {
+    this.sendListeners.push(listener);
   }
 
   join(i: number, seeds: number[]): void {
@@ -198,6 +205,7 @@ export class InMemoryNetwork {
     for (const s of out.send) {
       this.stats.sent++;
       const m = s.message;
+      for (const l of this.sendListeners) l(i, m, this.now);
       this.stats.updatesCarried += m.type === 'push-pull' ? m.members.length : m.updates.length;
       const dst = this.byAddress.get(s.to);
       if (dst === undefined) {

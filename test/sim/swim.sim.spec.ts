@@ -92,6 +92,27 @@ describe('SWIM simulation, 1,000 members, 5% loss', () => {
     assert.deepEqual(deaths.about(net.nodeIds[sleeper]), []);
     assert.ok(everyoneSees(net, sleeper, ['alive']));
   });
+
+  it('never kills a member whose event loop keeps stalling, and lets it accuse nobody', () => {
+    const busy = 99;
+    const busyId = net.nodeIds[busy];
+    const accusations: string[] = [];
+    net.onSend((src, message) => {
+      if (src !== busy) return;
+      const news = message.type === 'push-pull' ? message.members : message.updates;
+      for (const u of news) if (u.from === busyId && u.nodeId !== busyId) accusations.push(`${u.state} ${u.nodeId}`);
+    });
+    // Blocked 300 ms out of every 400 ms for 20 s: acks to its probes sit unread, as under load.
+    for (let t = 0; t < 20_000; t += 400) {
+      net.pause(busy);
+      net.runFor(300);
+      net.resume(busy);
+      net.runFor(100);
+    }
+    assert.deepEqual(accusations, []);
+    assert.deepEqual(deaths.about(busyId), []);
+    assert.ok(net.nodes[busy].healthScore() > 0, 'it did not notice its own lag');
+  });
 });
 
 describe('SWIM simulation, 1,000 members, partition and heal', () => {
