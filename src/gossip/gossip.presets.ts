@@ -8,6 +8,9 @@
  */
 import { InvalidSwimConfigError } from './swim/swim.errors';
 
+/** The suspicion timeout bounds for a cluster of n live members (see swim/suspicion.ts). */
+export { suspicionBounds } from './swim/suspicion';
+
 export interface SwimConfig {
   /** How often the shell calls `tick()`: the resolution of every deadline below. */
   tickMs: number;

@@ -50,7 +50,8 @@ export class SwimMembership {
   private seeds: string[] = [];
   /** No seed has answered our join yet. */
   private joinPending = false;
-  private lastTickAt: number;
+  /** Undefined until the first tick: the shell may start ticking a while after construction. */
+  private lastTickAt: number | undefined;
   private nextGossipAt: number;
   private nextPushPullAt: number;
   /** Gossip to a recently dead member goes out once per probe interval, not every gossip tick. */
@@ -71,7 +72,6 @@ export class SwimMembership {
         if (this.random() < Math.min(1, (2 * k) / Math.max(1, this.view.size() - 1))) this.prober.probeFirst(id);
       },
     });
-    this.lastTickAt = opts.now;
     this.nextGossipAt = opts.now + Math.floor(this.random() * this.config.gossipIntervalMs);
     this.nextPushPullAt = opts.now + Math.floor(this.random() * this.config.pushPullIntervalMs);
   }
@@ -128,7 +128,7 @@ export class SwimMembership {
 
   tick(now: number): SwimOutput {
     const out = emptyOutput();
-    const gap = now - this.lastTickAt;
+    const gap = this.lastTickAt === undefined ? 0 : now - this.lastTickAt;
     this.lastTickAt = now;
     // A tick far later than asked means our event loop was stuck: our timeouts are not evidence.
     if (gap > this.config.tickMs + this.config.lagThresholdMs) this.onStall(gap - this.config.tickMs, now);
