@@ -31,6 +31,10 @@ import { SwimMessage, isSwimMessage } from './swim/messages';
 export const SWIM_PATTERN = 'gossip.swim';
 /** Members are written to the database at most this often. */
 const PERSIST_EVERY_MS = 1000;
+/** Event-loop lag is reported to the core about once a second (its worst value in that second). */
+const LAG_REPORT_EVERY_MS = 1000;
+/** After announcing `left`, keep ticking this many gossip intervals so the news is retransmitted. */
+const LEAVE_GOSSIP_INTERVALS = 4;
 
 @Injectable()
 export class MembershipService implements OnModuleDestroy {
@@ -43,6 +47,7 @@ export class MembershipService implements OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   private lag: IntervalHistogram | undefined;
   private lastPersist = 0;
+  private lastLagReport = 0;
   private dirty = false;
   private stopped = false;
   private readonly logger = new Logger('Gossip');
@@ -119,12 +124,20 @@ export class MembershipService implements OnModuleDestroy {
     this.dispatch(this.swim.receive(message, Date.now()));
   }
 
-  /** Announces that this node leaves, and waits (bounded) for the news to go out. */
+  /**
+   * Announces that this node leaves, keeps ticking for a few gossip intervals so the news is
+   * retransmitted, then stops (bounded: about half a second in lan).
+   */
   async leave(): Promise<void> {
     if (!this.swim || this.stopped) return;
-    this.stopTimer();
     const sends = this.dispatch(this.swim.leave(Date.now()));
-    await Promise.race([Promise.allSettled(sends), new Promise((r) => setTimeout(r, 1000).unref())]);
+    const settle = Math.min(2000, LEAVE_GOSSIP_INTERVALS * this.config.gossipIntervalMs);
+    await Promise.all([
+      Promise.race([Promise.allSettled(sends), new Promise((r) => setTimeout(r, settle).unref())]),
+      new Promise((r) => setTimeout(r, settle).unref()),
+    ]);
+    this.stopTimer();
+    this.stopped = true;
     await this.persist(true);
   }
 
@@ -136,13 +149,14 @@ export class MembershipService implements OnModuleDestroy {
   }
 
   private schedule(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.swim) return;
     this.timer = setTimeout(() => {
       try {
         const now = Date.now();
-        if (this.lag) {
+        if (this.lag && now - this.lastLagReport >= LAG_REPORT_EVERY_MS) {
           this.swim!.reportLocalLag(this.lag.max / 1e6, now);
           this.lag.reset();
+          this.lastLagReport = now;
         }
         if (this.identity.advertise !== this.swim!.self().address) this.swim!.updateAddress(this.identity.advertise, now);
         this.dispatch(this.swim!.tick(now));
