@@ -26,7 +26,7 @@ command -v node >/dev/null || { echo "error: node (20.19 or newer) is required" 
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
   || { echo "error: node $(node --version) is too old; 20.19 or newer is required" >&2; exit 1; }
 
-if [ ! -f dist/src/main.js ] || [ "${REBUILD:-1}" = 1 ]; then
+if [ ! -f dist/src/launch.js ] || [ "${REBUILD:-1}" = 1 ]; then
   run npm ci --no-audit --no-fund
   run npm run build
 fi

@@ -35,6 +35,11 @@ class NodeLogger extends ConsoleLogger {
     if (this.quietFramework && typeof context === 'string' && FRAMEWORK_CONTEXTS.has(context)) return;
     super.log(message, ...(rest as [string]));
   }
+
+  /** ISO-8601 in UTC: sortable, unambiguous across hosts, and needs no locale data (ICU). */
+  protected override getTimestamp(): string {
+    return new Date().toISOString();
+  }
 }
 
 export function createNodeLogger(level: LogLevel, format: LogFormat): ConsoleLogger {

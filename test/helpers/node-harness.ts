@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import { PROJECT_ROOT } from './cli-runner';
 import { removeDir, tmpDir } from './tmp-dir';
 
-const MAIN = path.join(PROJECT_ROOT, 'dist', 'src', 'main.js');
+// What bin/p2p runs: the bundled CLI through its code cache (src/launch.ts).
+const MAIN = path.join(PROJECT_ROOT, 'dist', 'src', 'launch.js');
 
 export interface TestNode {
   name: string;

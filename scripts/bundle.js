@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+/**
+ * Bundles the compiled CLI (dist/src/main.js, emitted by tsc with decorator metadata) into one
+ * file, dist/p2p.js, which is what bin/p2p runs. Why: a node loads about 1,000 module files
+ * from node_modules on start-up; resolving, reading and compiling them one by one takes most of
+ * its start-up time and keeps their full sources resident. One pre-linked file starts in
+ * roughly half the time and with less memory (figures in DEPLOYMENT.md, "Start-up and memory").
+ *
+ * Kept outside the bundle: the native sqlite3 driver, and packages that are only ever loaded
+ * on demand by code paths we never take (other databases and transports, editor tooling).
+ */
+'use strict';
+const path = require('node:path');
+const fs = require('node:fs');
+const esbuild = require('esbuild');
+
+const root = path.resolve(__dirname, '..');
+const outfile = path.join(root, 'dist', 'p2p.js');
+
+const external = [
+  'sqlite3',
+  // Loaded lazily by nest-commander's config/completion helpers; never on our paths.
+  'typescript',
+  'prettier',
+  // Transports and validation packages Nest loads only when an app asks for them.
+  '@nats-io/*',
+  '@nestjs/websockets/*',
+  '@grpc/*',
+  '@fastify/*',
+  'amqp-connection-manager',
+  'class-transformer',
+  'class-validator',
+  'ioredis',
+  'kafkajs',
+  'mqtt',
+];
+
+/**
+ * Small, checked source edits to dependencies, made while bundling. Each names the file, the
+ * exact text it expects (the build fails if a dependency update changed it) and why.
+ */
+const PATCHES = [
+  {
+    // @nestjs/typeorm looks TypeORM up again through createRequire(import.meta.url), to stay
+    // compatible with TypeORM 1.x. Inside a bundle that loads a second, unbundled copy of
+    // TypeORM from disk (400+ files, ~7 MiB resident): point it at the bundled one.
+    file: /@nestjs[\\/]typeorm[\\/]dist[\\/]common[\\/]typeorm-compat\.js$/,
+    find: 'const require = createRequire(import.meta.url);',
+    replace: "import * as bundledTypeorm from 'typeorm';\nconst require = () => bundledTypeorm;",
+  },
+  {
+    // Nest's ConsoleLogger and Logger each build an Intl.DateTimeFormat when their modules load, which maps in
+    // ICU's locale data (about 8 MiB resident, 15 ms). Our logger prints ISO-8601 timestamps
+    // and never calls it: build it on first use instead.
+    file: /@nestjs[\\/]common[\\/]services[\\/](console-logger|logger)\.service\.js$/,
+    find: 'const dateTimeFormatter = new Intl.DateTimeFormat(',
+    replace:
+      'const lazyDateTimeFormat = (...args) => { let f; return { format: (d) => (f ??= new Intl.DateTimeFormat(...args)).format(d) }; };\n' +
+      'const dateTimeFormatter = lazyDateTimeFormat(',
+  },
+];
+
+const patchDependencies = {
+  name: 'patch-dependencies',
+  setup(build) {
+    for (const patch of PATCHES) {
+      build.onLoad({ filter: patch.file }, async (args) => {
+        const source = await fs.promises.readFile(args.path, 'utf8');
+        if (!source.includes(patch.find)) throw new Error(`${args.path}: expected "${patch.find}" (has this dependency changed?)`);
+        return { contents: source.replace(patch.find, patch.replace), loader: 'js' };
+      });
+    }
+  },
+};
+
+async function main() {
+  const result = await esbuild.build({
+    entryPoints: [path.join(root, 'dist', 'src', 'main.js')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external,
+    // Nest and TypeORM read class names at run time (tokens, entity and table names): keep them.
+    keepNames: true,
+    // Shorter local names: the source stays resident (V8 compiles functions from it lazily).
+    minify: true,
+    // ES modules inside the bundle (Nest 12) ask import.meta.url for createRequire.
+    define: { 'import.meta.url': '__bundle_url' },
+    banner: { js: 'var __bundle_url = require("node:url").pathToFileURL(__filename).href;' },
+    plugins: [patchDependencies],
+    logLevel: 'error',
+    metafile: true,
+  });
+  const bytes = fs.statSync(outfile).size;
+  const inputs = Object.keys(result.metafile.inputs).length;
+  console.log(`bundled ${inputs} modules into ${path.relative(root, outfile)} (${(bytes / 1048576).toFixed(1)} MiB)`);
+}
+
+main().catch((err) => {
+  console.error(`bundle: ${err.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+/**
+ * Makes dist/p2p.js.cache, the V8 code cache that bin/p2p loads the bundle with (see
+ * src/launch.ts): starts one throw-away node on 127.0.0.1 (ports chosen by the system, a
+ * temporary folder), waits for its ready line, stops it with SIGTERM, and lets the launcher
+ * write what V8 compiled on the way (start-up, a graceful stop). Run by `npm run build`.
+ */
+'use strict';
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const launcher = path.join(root, 'dist', 'src', 'launch.js');
+const cacheFile = path.join(root, 'dist', 'p2p.js.cache');
+const TIMEOUT_MS = 60_000;
+
+// The same V8 flags as bin/p2p: V8 rejects a cache made under flags that change code generation.
+const NODE_FLAGS = fs
+  .readFileSync(path.join(root, 'bin', 'p2p'), 'utf8')
+  .match(/^exec node (.*?) "\$here/m)[1]
+  .split(/\s+/)
+  .filter(Boolean);
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-code-cache-'));
+  fs.rmSync(cacheFile, { force: true });
+  try {
+    const args = [...NODE_FLAGS, launcher, 'serve', '--listen', '127.0.0.1:0', '--http', '127.0.0.1:0', '--db', path.join(dir, 'p2p.db'), '--gossip-profile', 'local'];
+    const child = spawn(process.execPath, args, { env: { ...process.env, P2P_CODE_CACHE_WRITE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const ready = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ready line within ${TIMEOUT_MS} ms:\n${output}`)), TIMEOUT_MS);
+      const onData = (d) => {
+        output += d;
+        if (/ready: node=/.test(output)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`the node exited (${code}) before it was ready:\n${output}`));
+      });
+    });
+    try {
+      await ready;
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const code = await exited;
+    if (code !== 0) throw new Error(`the node exited with ${code} after SIGTERM:\n${output}`);
+    if (!fs.existsSync(cacheFile)) throw new Error('the node stopped but wrote no code cache');
+    console.log(`code cache: ${path.relative(root, cacheFile)} (${(fs.statSync(cacheFile).size / 1048576).toFixed(1)} MiB)`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(`code-cache: ${err.message}`);
+  process.exit(1);
+});
