@@ -85,7 +85,10 @@ async function main() {
     // Nest and TypeORM read class names at run time (tokens, entity and table names): keep them.
     keepNames: true,
     // Shorter local names: the source stays resident (V8 compiles functions from it lazily).
-    minify: true,
+    // P2P_BUNDLE_READABLE=1 keeps them, and module paths as function names, for profiling.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    minifyIdentifiers: process.env.P2P_BUNDLE_READABLE !== '1',
     // ES modules inside the bundle (Nest 12) ask import.meta.url for createRequire.
     define: { 'import.meta.url': '__bundle_url' },
     banner: { js: 'var __bundle_url = require("node:url").pathToFileURL(__filename).href;' },

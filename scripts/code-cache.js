@@ -2,8 +2,11 @@
 /**
  * Makes dist/p2p.js.cache, the V8 code cache that bin/p2p loads the bundle with (see
  * src/launch.ts): starts one throw-away node on 127.0.0.1 (ports chosen by the system, a
- * temporary folder), waits for its ready line, stops it with SIGTERM, and lets the launcher
- * write what V8 compiled on the way (start-up, a graceful stop). Run by `npm run build`.
+ * temporary folder), waits for its ready line, sends it the HTTP requests every node answers
+ * soon after it starts (health, peers, metrics, a small file stored, read, listed and deleted),
+ * stops it with SIGTERM, and lets the launcher write what V8 compiled on the way. Without the
+ * requests, a new node's first answers would wait for V8 to compile Express and our
+ * controllers. Run by `npm run build`.
  */
 'use strict';
 const { spawn } = require('node:child_process');
@@ -23,6 +26,27 @@ const NODE_FLAGS = fs
   .split(/\s+/)
   .filter(Boolean);
 
+/** The requests a fresh node typically gets first; each must succeed. */
+async function exerciseHttp(http) {
+  const base = `http://${http}`;
+  const call = async (method, p, body) => {
+    const res = await fetch(base + p, { method, body });
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`${method} ${p}: HTTP ${res.status}`);
+  };
+  for (let round = 0; round < 3; round++) {
+    await call('GET', '/healthz');
+    await call('GET', '/readyz');
+    await call('GET', '/v1/peers');
+    await call('GET', '/metrics');
+    await call('PUT', '/v1/files/code-cache-warm-up', Buffer.alloc(4096, round));
+    await call('GET', '/v1/files/code-cache-warm-up');
+    await call('GET', '/v1/files/code-cache-warm-up/replicas');
+    await call('GET', '/v1/files');
+    await call('DELETE', '/v1/files/code-cache-warm-up');
+  }
+}
+
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-code-cache-'));
   fs.rmSync(cacheFile, { force: true });
@@ -35,9 +59,10 @@ async function main() {
       const timer = setTimeout(() => reject(new Error(`no ready line within ${TIMEOUT_MS} ms:\n${output}`)), TIMEOUT_MS);
       const onData = (d) => {
         output += d;
-        if (/ready: node=/.test(output)) {
+        const m = /ready: node=\S+ p2p=\S+ http=(\S+)/.exec(output);
+        if (m) {
           clearTimeout(timer);
-          resolve();
+          resolve(m[1]);
         }
       };
       child.stdout.on('data', onData);
@@ -48,7 +73,8 @@ async function main() {
       });
     });
     try {
-      await ready;
+      const http = await ready;
+      await exerciseHttp(http);
     } finally {
       child.kill('SIGTERM');
     }

@@ -9,6 +9,7 @@ import { CommandFactory } from 'nest-commander';
 import { Commander } from 'nest-commander/src/constants';
 import { CliModule } from './cli/cli.module';
 import { exitWithError, handleCommanderError } from './cli/output';
+import { startupMark } from './common/startup-trace';
 
 /**
  * nest-commander installs the error handler on the root command only, after the subcommands
@@ -21,6 +22,7 @@ function overrideExitEverywhere(command: Command): void {
 }
 
 async function main(): Promise<void> {
+  startupMark('code loaded');
   const app = await CommandFactory.createWithoutRunning(CliModule, {
     cliName: 'p2p',
     logger: false,
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
   const program = app.get<Command>(Commander);
   program.name('p2p').description('p2p-storage: a decentralized peer-to-peer file store');
   overrideExitEverywhere(program);
+  startupMark('command line parser built');
   await CommandFactory.runApplication(app);
   await app.close();
 }

@@ -21,11 +21,14 @@ import { TRANSPORT_OBSERVER, TransportObserver } from '../transport/transport-ob
 import { NodeStatus } from './node-status';
 import { wireMetrics } from './metrics-wiring';
 import { PACKAGE_VERSION } from '../common/version';
+import { startupMark } from '../common/startup-trace';
 
 export async function runNode(config: NodeConfig): Promise<void> {
   const logger = createNodeLogger(config.logLevel, config.logFormat);
   // No body parser: PUT /v1/files streams the raw request body whatever its content type.
+  startupMark('building the node');
   const app = await NestFactory.create(NodeModule.register(config), { logger, abortOnError: false, bodyParser: false });
+  startupMark('node built (modules, database)');
   const log = new Logger('Node');
   const identity = app.get(NodeIdentity);
   const status = app.get(NodeStatus);
@@ -42,16 +45,20 @@ export async function runNode(config: NodeConfig): Promise<void> {
   app.connectMicroservice({ strategy: server });
   try {
     await app.startAllMicroservices();
+    startupMark('p2p listener bound');
     const http = await listenHttp(app, config);
+    startupMark('http bound');
     if (!config.clusterSecret) {
       log.warn('no cluster secret set: any node that can reach this port can join (set --cluster-secret or P2P_CLUSTER_SECRET)');
     }
     await app.get(QuarantineService).evaluateAtStart();
     await app.get(MembershipService).start();
+    startupMark('membership started');
     wireMetrics(app, PACKAGE_VERSION);
     app.get(AntiEntropyService).start();
     app.get(ScrubService).start();
     status.started = true;
+    startupMark('ready');
     log.log(`ready: node=${identity.nodeId} p2p=${identity.advertise} http=${http} listen=${status.p2pAddress}`);
   } catch (err) {
     await app.close().catch(() => undefined);
