@@ -192,7 +192,7 @@ export class StorageService implements OnModuleDestroy {
         this.logger.warn(`local copy of chunk ${hash.slice(0, 12)} unusable (${describeError(err)}); trying the other holders`);
       }
     }
-    const candidates = (sources?.nodeIds ?? []).filter((id) => !this.router.isSelf(id));
+    const candidates = spreadByChunk((sources?.nodeIds ?? []).filter((id) => !this.router.isSelf(id)), hash);
     let lastError: unknown;
     for (const nodeId of candidates) {
       try {
@@ -318,4 +318,15 @@ export class StorageService implements OnModuleDestroy {
     const cutoff = Date.now() - SESSION_IDLE_MS;
     for (const [id, s] of this.sessions) if (s.lastActivity < cutoff) this.sessions.delete(id);
   }
+}
+
+/**
+ * The holders in an order that starts at a different one for each chunk (chosen by its hash),
+ * so the chunks of one large read are served by all holders at once instead of all by the
+ * first; the rest of the list is the failover order.
+ */
+function spreadByChunk(holders: string[], hash: string): string[] {
+  if (holders.length < 2) return holders;
+  const start = parseInt(hash.slice(0, 8), 16) % holders.length;
+  return [...holders.slice(start), ...holders.slice(0, start)];
 }
