@@ -108,7 +108,6 @@ export class SwimMembership {
     }
     this.tellTheAccused(from.nodeId, from.incarnation, out.send);
     this.greetNewcomers(from.nodeId, out);
-    this.forwardJoins(from.nodeId, out);
     switch (message.type) {
       case 'ping':
         // A stale address may now belong to someone else, who must not answer for the target.
@@ -208,13 +207,8 @@ export class SwimMembership {
       // that it could carry back across a healing partition as if it were its own judgement.
       send.push(this.direct(dead.address, dead.nodeId, { type: 'gossip' }, [toUpdate(dead)]));
     }
-    this.gossipTo(() => true, send);
-  }
-
-  /** Pending updates to `gossipNodes` random live members that `accept` allows. */
-  private gossipTo(accept: (m: Member) => boolean, send: OutgoingMessage[]): void {
     if (this.view.queue.size() === 0) return;
-    for (const m of this.view.table.sampleLive(this.config.gossipNodes, this.random, accept)) {
+    for (const m of this.view.table.sampleLive(this.config.gossipNodes, this.random, () => true)) {
       const updates = this.view.piggyback();
       if (updates.length === 0) break;
       send.push({ to: m.address, toNodeId: m.nodeId, message: { type: 'gossip', from: this.view.selfRef(), updates } });
@@ -250,16 +244,6 @@ export class SwimMembership {
     for (const e of out.events) {
       if (e.type === 'joined' && e.member.nodeId !== senderId) out.send.push(this.pushPull(e.member.address, e.member.nodeId, false));
     }
-  }
-
-  /**
-   * News of a member joining (or coming back) is forwarded to `gossipNodes` random members as
-   * soon as we first hear it, instead of waiting for the next gossip tick: each node does this
-   * once per join, so a join reaches everybody in about log(N) message hops (milliseconds on a
-   * LAN) rather than log(N) gossip intervals. Later transmissions stay on the normal schedule.
-   */
-  private forwardJoins(senderId: string, out: SwimOutput): void {
-    if (out.events.some((e) => e.type === 'joined' || e.type === 'recovered')) this.gossipTo((m) => m.nodeId !== senderId, out.send);
   }
 
   /** A member that talks to us while we hold it suspect or dead is told so, so it refutes at once. */
