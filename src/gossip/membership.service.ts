@@ -29,10 +29,21 @@ import { SwimMembership, SwimOutput } from './swim/membership-state';
 import { SwimMessage, isSwimMessage } from './swim/messages';
 
 export const SWIM_PATTERN = 'gossip.swim';
-/** Members are written to the database at most this often. */
+/** Members whose state changed are written to the database at most this often. */
 const PERSIST_EVERY_MS = 1000;
+/**
+ * Every member, with when we last heard from it, is written this often (and on leave/stop):
+ * contact alone is not worth a database write per second, which at 50 members was most of an
+ * idle node's work.
+ */
+const PERSIST_ALL_EVERY_MS = 60_000;
 /** Event-loop lag is reported to the core about once a second (its worst value in that second). */
 const LAG_REPORT_EVERY_MS = 1000;
+/**
+ * The lag sampler's timer period. Coarse on purpose: it only has to see stalls of more than the
+ * profile's lag threshold (150-200 ms), and each sample wakes an otherwise idle process.
+ */
+const LAG_RESOLUTION_MS = 50;
 /** After announcing `left`, keep ticking this many gossip intervals so the news is retransmitted. */
 const LEAVE_GOSSIP_INTERVALS = 4;
 
@@ -47,8 +58,10 @@ export class MembershipService implements OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   private lag: IntervalHistogram | undefined;
   private lastPersist = 0;
+  private lastPersistAll = 0;
   private lastLagReport = 0;
-  private dirty = false;
+  /** Members whose state changed since the last write. */
+  private readonly changed = new Set<string>();
   private stopped = false;
   private readonly logger = new Logger('Gossip');
 
@@ -73,7 +86,7 @@ export class MembershipService implements OnModuleDestroy {
     this.swim = new SwimMembership({ self: { nodeId: this.identity.nodeId, address: this.identity.advertise, incarnation: this.incarnation }, config: this.config, now, known });
     const seeds = [...new Set([...this.nodeConfig.bootstrap, ...known.filter((m) => m.state !== 'left').map((m) => m.address)])];
     this.dispatch(this.swim.join(seeds, now));
-    this.lag = monitorEventLoopDelay({ resolution: 10 });
+    this.lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
     this.lag.enable();
     this.schedule();
     // Give the first exchanges a moment, so `ready` usually means "joined".
@@ -88,7 +101,8 @@ export class MembershipService implements OnModuleDestroy {
   list(): MemberView[] {
     return (this.swim?.members() ?? [])
       .map((m) => ({ nodeId: m.nodeId, address: m.address, status: m.state, incarnation: m.incarnation, lastSeen: this.lastSeen.get(m.nodeId) ?? m.lastChange }))
-      .sort((a, b) => a.address.localeCompare(b.address));
+      // Plain code-unit order: stable everywhere and needs no ICU collation data.
+      .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
   }
 
   alive(): MemberView[] {
@@ -120,7 +134,6 @@ export class MembershipService implements OnModuleDestroy {
     if (!this.swim || this.stopped || peer.role !== 'peer' || !isSwimMessage(message)) return;
     if (message.from.nodeId !== peer.nodeId) return; // a member speaks only for itself
     this.lastSeen.set(peer.nodeId, Date.now());
-    this.dirty = true;
     this.dispatch(this.swim.receive(message, Date.now()));
   }
 
@@ -182,7 +195,7 @@ export class MembershipService implements OnModuleDestroy {
     );
     let discovered = 0;
     for (const e of out.events) {
-      this.dirty = true;
+      this.changed.add(e.member.nodeId);
       const member: MemberView = { nodeId: e.member.nodeId, address: e.member.address, status: e.member.state, incarnation: e.member.incarnation, lastSeen: this.lastSeen.get(e.member.nodeId) ?? e.member.lastChange };
       this.describe(e.type, member) && (discovered += 1);
       this.changes.emit(MEMBERSHIP_CHANGE, { type: e.type, member } satisfies MembershipChange);
@@ -217,12 +230,16 @@ export class MembershipService implements OnModuleDestroy {
     }
   }
 
+  /** Writes the members that changed (at most once a second), or all of them when due or forced. */
   private async persist(force = false): Promise<void> {
     const now = Date.now();
-    if (!this.dirty || (!force && now - this.lastPersist < PERSIST_EVERY_MS)) return;
-    this.dirty = false;
+    const all = force || now - this.lastPersistAll >= PERSIST_ALL_EVERY_MS;
+    if (!all && (this.changed.size === 0 || now - this.lastPersist < PERSIST_EVERY_MS)) return;
+    const members = all ? this.list() : this.list().filter((m) => this.changed.has(m.nodeId));
+    this.changed.clear();
     this.lastPersist = now;
-    await this.peers.upsertMany(this.list());
+    if (all) this.lastPersistAll = now;
+    await this.peers.upsertMany(members);
   }
 
   private async until(condition: () => boolean, timeoutMs: number): Promise<void> {
