@@ -50,7 +50,7 @@ export type GossipPresetName = 'lan' | 'local';
 
 export const GOSSIP_PRESETS: Record<GossipPresetName, SwimConfig> = {
   lan: {
-    tickMs: 50,
+    tickMs: 100,
     probeIntervalMs: 400,
     probeTimeoutMs: 200,
     indirectChecks: 3,
