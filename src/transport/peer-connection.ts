@@ -45,6 +45,9 @@ export interface ConnectionLimits {
   maxInflightRequests: number;
 }
 
+/** Size of an outbound connection's reusable receive buffer. */
+const RECEIVE_BUFFER_BYTES = 64 * 1024;
+
 export const DEFAULT_LIMITS: ConnectionLimits = {
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   handshakeTimeoutMs: 5_000,
@@ -102,8 +105,17 @@ export class PeerConnection extends EventEmitter {
   ): Promise<PeerConnection> {
     const { host, port } = splitHostPort(address);
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port });
-      const conn = new PeerConnection(socket, address, limits, observer, inbound);
+      // Outbound connections carry the large replies (chunks a get fetches): read them into one
+      // fixed buffer instead of a fresh 64 KiB buffer per read. The decoder copies every byte
+      // out before the next read (FrameDecoder.push), which is what makes reuse safe.
+      const receiveBuffer = Buffer.allocUnsafe(RECEIVE_BUFFER_BYTES);
+      // Returns true: pausing for backpressure is onData's own decision (socket.pause()).
+      const onRead = (n: number, buf: Uint8Array): boolean => {
+        conn.onData(Buffer.from(buf.buffer, buf.byteOffset, n));
+        return true;
+      };
+      const socket: net.Socket = net.connect({ host, port, onread: { buffer: receiveBuffer, callback: onRead } });
+      const conn: PeerConnection = new PeerConnection(socket, address, limits, observer, inbound);
       const timer = setTimeout(
         () => conn.destroy(new PeerUnreachableError(address, `no handshake within ${limits.handshakeTimeoutMs} ms`)),
         limits.handshakeTimeoutMs,

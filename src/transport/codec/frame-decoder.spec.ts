@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FrameDecoder } from './frame-decoder';
+import { FrameDecoder, UPFRONT_FRAME_BYTES } from './frame-decoder';
 import { encodeFrame } from './frame-encoder';
 import { Frame, FrameType } from './frame';
 import { FrameTooLargeError, MalformedFrameError } from '../transport.errors';
@@ -49,6 +49,31 @@ describe(FrameDecoder.name, () => {
     const overrun = encodeFrame(frame({ pattern: 'ab', body: Buffer.alloc(0) }));
     overrun.writeUInt16BE(200, 9);
     assert.throws(() => new FrameDecoder().push(overrun), MalformedFrameError);
+  });
+
+  it('copies every byte before push returns, so the caller may reuse its buffer', () => {
+    const bytes = Buffer.concat([encodeFrame(frame()), encodeFrame(frame({ correlationId: 9, pattern: 'y' }))]);
+    const sut = new FrameDecoder();
+    const reused = Buffer.alloc(5);
+    const out: Frame[] = [];
+    for (let at = 0; at < bytes.length; at += reused.length) {
+      const n = bytes.copy(reused, 0, at, Math.min(bytes.length, at + reused.length));
+      out.push(...sut.push(reused.subarray(0, n)));
+      reused.fill(0xee);
+    }
+    assert.deepEqual(out.map((f) => [f.correlationId, f.pattern]), [[7, 'storage.chunk.put'], [9, 'y']]);
+    assert.deepEqual([...(decodeBody(out[0].body) as { blob: Buffer }).blob], [1, 2, 3]);
+  });
+
+  it('decodes a frame larger than it allocates up front, split into pieces', () => {
+    const blob = Buffer.alloc(UPFRONT_FRAME_BYTES + 1000, 3);
+    const bytes = encodeFrame(frame({ body: encodeBody({ hash: 'big', blob }) }));
+    const sut = new FrameDecoder();
+    const out: Frame[] = [];
+    for (let at = 0; at < bytes.length; at += 65536) out.push(...sut.push(bytes.subarray(at, at + 65536)));
+    assert.equal(out.length, 1);
+    assert.ok((decodeBody(out[0].body) as { blob: Buffer }).blob.equals(blob));
+    assert.equal(sut.hasPartialFrame, false);
   });
 
   it('round-trips a body with a binary payload', () => {

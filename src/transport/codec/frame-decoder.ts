@@ -9,70 +9,77 @@ import {
 } from './frame';
 
 /**
+ * A frame up to this size gets its buffer as soon as its length prefix is read, and bytes are
+ * copied into it as they arrive; a larger one is collected piece by piece and joined at the end.
+ * So a peer that announces a frame makes us allocate at most this much before sending it
+ * (one 1 MiB chunk and its header fit).
+ */
+export const UPFRONT_FRAME_BYTES = 1024 * 1024 + 64 * 1024;
+
+/**
  * Incremental frame decoder: bytes in (in any split), whole frames out.
  *
- * It never holds more than one partial frame, and it rejects an oversized length prefix
- * before buffering its body, so a hostile peer can make us hold at most `maxFrameBytes`.
- * Any violation throws a typed error; the caller closes that one connection.
- * `hasPartialFrame` lets the connection apply an idle timeout to a half-received frame.
+ * Every byte is copied out of the pushed buffer before `push` returns, so the caller may reuse
+ * its receive buffer (see PeerConnection: outbound sockets read into one fixed buffer), and each
+ * frame is copied once, into a buffer of exactly its size. It never holds more than one partial
+ * frame, and it rejects an oversized length prefix before buffering its body, so a hostile peer
+ * can make us hold at most `maxFrameBytes`. Any violation throws a typed error; the caller closes
+ * that one connection. `hasPartialFrame` lets the connection apply an idle timeout to a
+ * half-received frame.
  */
 export class FrameDecoder {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private readonly prefix = Buffer.alloc(LENGTH_PREFIX_BYTES);
+  private prefixFilled = 0;
+  /** The frame being received (without its length prefix), when it fits UPFRONT_FRAME_BYTES. */
+  private frame: Buffer | undefined;
+  /** Pieces of a larger frame being received, and its announced length. */
+  private pieces: Buffer[] | undefined;
+  private length = 0;
+  private filled = 0;
 
   constructor(private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
 
   get hasPartialFrame(): boolean {
-    return this.pendingBytes > 0;
+    return this.prefixFilled > 0 || this.frame !== undefined || this.pieces !== undefined;
   }
 
   push(chunk: Buffer): Frame[] {
-    if (chunk.length > 0) {
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
-    }
     const frames: Frame[] = [];
-    for (;;) {
-      if (this.pendingBytes < LENGTH_PREFIX_BYTES) break;
-      const length = this.peekLength();
-      if (length > this.maxFrameBytes) throw new FrameTooLargeError(length, this.maxFrameBytes);
-      if (length < FRAME_HEADER_BYTES) throw new MalformedFrameError(`length ${length} is shorter than a header`);
-      if (this.pendingBytes < LENGTH_PREFIX_BYTES + length) break;
-      const bytes = this.take(LENGTH_PREFIX_BYTES + length);
-      frames.push(parseFrame(bytes.subarray(LENGTH_PREFIX_BYTES)));
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (!this.frame && !this.pieces) {
+        const n = Math.min(LENGTH_PREFIX_BYTES - this.prefixFilled, chunk.length - offset);
+        chunk.copy(this.prefix, this.prefixFilled, offset, offset + n);
+        this.prefixFilled += n;
+        offset += n;
+        if (this.prefixFilled < LENGTH_PREFIX_BYTES) break;
+        this.begin(this.prefix.readUInt32BE(0));
+      }
+      const n = Math.min(this.length - this.filled, chunk.length - offset);
+      if (this.frame) chunk.copy(this.frame, this.filled, offset, offset + n);
+      else this.pieces!.push(Buffer.from(chunk.subarray(offset, offset + n)));
+      this.filled += n;
+      offset += n;
+      if (this.filled === this.length) frames.push(parseFrame(this.finish()));
     }
     return frames;
   }
 
-  private peekLength(): number {
-    const first = this.pending[0];
-    if (first.length >= LENGTH_PREFIX_BYTES) return first.readUInt32BE(0);
-    return Buffer.concat(this.pending, this.pendingBytes).readUInt32BE(0);
+  private begin(length: number): void {
+    if (length > this.maxFrameBytes) throw new FrameTooLargeError(length, this.maxFrameBytes);
+    if (length < FRAME_HEADER_BYTES) throw new MalformedFrameError(`length ${length} is shorter than a header`);
+    this.prefixFilled = 0;
+    this.length = length;
+    this.filled = 0;
+    if (length <= UPFRONT_FRAME_BYTES) this.frame = Buffer.allocUnsafe(length);
+    else this.pieces = [];
   }
 
-  /**
-   * Removes the next n bytes as one buffer of their own: copied once into a buffer of exactly
-   * that size (so a frame never pins a larger receive buffer), or sliced when the frame is
-   * most of a single received piece.
-   */
-  private take(n: number): Buffer {
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const head = this.pending[0];
-      const need = n - filled;
-      if (head.length <= need) {
-        head.copy(out, filled);
-        filled += head.length;
-        this.pending.shift();
-      } else {
-        head.copy(out, filled, 0, need);
-        filled += need;
-        this.pending[0] = head.subarray(need);
-      }
-    }
-    this.pendingBytes -= n;
-    return out;
+  private finish(): Buffer {
+    const bytes = this.frame ?? Buffer.concat(this.pieces!, this.length);
+    this.frame = undefined;
+    this.pieces = undefined;
+    return bytes;
   }
 }
 
@@ -86,7 +93,7 @@ function parseFrame(bytes: Buffer): Frame {
     throw new MalformedFrameError(`pattern length ${patternLength} runs past the frame`);
   }
   const pattern = bytes.toString('utf8', FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + patternLength);
-  // `bytes` is this frame's own buffer (see take), so a view is enough: nothing else is pinned.
+  // `bytes` is this frame's own buffer (see begin), so a view is enough: nothing else is pinned.
   const body = bytes.subarray(FRAME_HEADER_BYTES + patternLength);
   return { type, correlationId, pattern, body };
 }
