@@ -18,9 +18,9 @@ let stopping = false;
 for (const [i, port] of ports.entries()) {
   const dir = path.join(dataRoot, `node_${port}`);
   fs.mkdirSync(dir, { recursive: true });
-  const args = ['--max-semi-space-size=2', path.join(root, 'dist/src/launch.js'), 'serve', '--listen', `127.0.0.1:${port}`, '--db', path.join(dir, 'p2p.db')];
+  const args = ['serve', '--listen', `127.0.0.1:${port}`, '--db', path.join(dir, 'p2p.db')];
   if (i > 0) args.push('--bootstrap', `127.0.0.1:${ports[i - 1]}`);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(path.join(root, 'bin', 'p2p'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   const tag = `node ${port} | `;
   const relay = (stream, out) => {

@@ -53,7 +53,7 @@ echo "stored through node1: $(cat "$work/put.json")"
 curl -fsS "${auth[@]}" -o "$work/out3.bin" http://127.0.0.1:13003/v1/files/e2e.bin
 cmp "$work/in.bin" "$work/out3.bin" && echo "got identical bytes through node3"
 # The CLI inside a container, as a client of node1 by service name, with the secret from the env.
-"${compose[@]}" exec -T node2 node dist/src/launch.js get e2e.bin --bootstrap node1:3000 > "$work/cli.bin"
+"${compose[@]}" exec -T node2 p2p get e2e.bin --bootstrap node1:3000 > "$work/cli.bin"
 cmp "$work/in.bin" "$work/cli.bin" && echo "p2p get inside node2 (client of node1 by service name): identical"
 
 stop=$(t)

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from './cli-runner';
+import { binNodeFlags } from './node-flags';
 import { removeDir, tmpDir } from './tmp-dir';
 
 // What bin/p2p runs: the bundled CLI through its code cache (src/launch.ts).
@@ -58,7 +59,7 @@ export class NodeHarness {
     const name = options.name ?? `node${this.nodes.size}`;
     const dir = options.dir ?? this.dir(name);
     const dbPath = path.join(dir, 'p2p.db');
-    const args = ['--max-semi-space-size=2', ...(options.nodeArgs ?? []), MAIN, 'serve', '--listen', options.listen ?? '127.0.0.1:0', '--db', dbPath, '--gossip-profile', 'local'];
+    const args = [...binNodeFlags(), ...(options.nodeArgs ?? []), MAIN, 'serve', '--listen', options.listen ?? '127.0.0.1:0', '--db', dbPath, '--gossip-profile', 'local'];
     if (options.bootstrap?.length) args.push('--bootstrap', options.bootstrap.join(','));
     args.push(...(options.args ?? []));
     const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });

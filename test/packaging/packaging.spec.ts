@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { PROJECT_ROOT } from '../helpers/cli-runner';
+import { binNodeFlags } from '../helpers/node-flags';
 
 const root = (...p: string[]) => path.join(PROJECT_ROOT, ...p);
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -145,6 +146,15 @@ describe('docker files', () => {
     assert.match(df, /^VOLUME \["\/data"\]$/m);
     assert.match(df, /^ENTRYPOINT \["node", /m);
     assert.match(df, /npm (ci|prune) --omit=dev/);
+  });
+
+  it('the entrypoint and the systemd unit run node with the flags of bin/p2p (the code cache needs them)', () => {
+    const flags = binNodeFlags();
+    const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(fs.readFileSync(root('docker', 'Dockerfile'), 'utf8'))![1]) as string[];
+    assert.deepEqual(entrypoint, ['node', ...flags, '/app/dist/src/launch.js']);
+    const execStart = /^ExecStart=\/usr\/bin\/env node (.*) \/opt\/p2p-storage\/dist\/src\/launch\.js serve/m.exec(fs.readFileSync(root('systemd', 'p2p-storage@.service'), 'utf8'));
+    assert.ok(execStart, 'ExecStart runs node on dist/src/launch.js');
+    assert.deepEqual(execStart[1].split(/\s+/), flags);
   });
 
   it('compose runs 3 nodes on a private network, ports on 127.0.0.1, monitoring behind a profile', () => {
