@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
  * Bundles the compiled CLI (dist/src/main.js, emitted by tsc with decorator metadata) into one
- * file, dist/p2p.js, which is what bin/p2p runs. Why: a node loads about 1,000 module files
- * from node_modules on start-up; resolving, reading and compiling them one by one takes most of
- * its start-up time and keeps their full sources resident. One pre-linked file starts in
- * roughly half the time and with less memory (figures in DEPLOYMENT.md, "Start-up and memory").
+ * file, dist/p2p.js, which is what bin/p2p runs (through src/launch.ts). Why: a node loads
+ * about 2,000 module files on start-up; resolving, reading and compiling them one by one takes
+ * most of its start-up time and keeps their full sources resident. One pre-linked file, with
+ * its code cache, starts in roughly half the time and with less memory (figures in
+ * docs/design.md, "Start-up and resident memory").
  *
  * Kept outside the bundle: the native sqlite3 driver, and packages that are only ever loaded
  * on demand by code paths we never take (other databases and transports, editor tooling).
