@@ -13,6 +13,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { binNodeFlags } = require('./node-flags');
 
 const root = path.resolve(__dirname, '..');
 const launcher = path.join(root, 'dist', 'src', 'launch.js');
@@ -20,11 +21,7 @@ const cacheFile = path.join(root, 'dist', 'p2p.js.cache');
 const TIMEOUT_MS = 60_000;
 
 // The same V8 flags as bin/p2p: V8 rejects a cache made under flags that change code generation.
-const NODE_FLAGS = fs
-  .readFileSync(path.join(root, 'bin', 'p2p'), 'utf8')
-  .match(/^exec node (.*?) "\$here/m)[1]
-  .split(/\s+/)
-  .filter(Boolean);
+const NODE_FLAGS = binNodeFlags(root);
 
 /** The requests a fresh node typically gets first; each must succeed. */
 async function exerciseHttp(http) {

@@ -110,8 +110,8 @@ export class PeerConnection extends EventEmitter {
       // out before the next read (FrameDecoder.push), which is what makes reuse safe.
       const receiveBuffer = Buffer.allocUnsafe(RECEIVE_BUFFER_BYTES);
       // Returns true: pausing for backpressure is onData's own decision (socket.pause()).
-      const onRead = (n: number, buf: Uint8Array): boolean => {
-        conn.onData(Buffer.from(buf.buffer, buf.byteOffset, n));
+      const onRead = (n: number): boolean => {
+        conn.onData(receiveBuffer.subarray(0, n));
         return true;
       };
       const socket: net.Socket = net.connect({ host, port, onread: { buffer: receiveBuffer, callback: onRead } });
