@@ -16,6 +16,7 @@ import { Chunk, chunkStream, sha256Hex } from '../storage/chunker';
 import { ChunkCorruptError } from '../storage/storage.errors';
 import { FileManifest, StoragePatterns, StoreResult, DeleteResult } from '../storage/storage.types';
 import { ClientOptions } from './options';
+import { releaseFrameBuffer } from '../transport/codec/frame-buffers';
 
 /** Chunks in flight at once between the CLI and its node (the node accepts up to 8 ahead). */
 const WINDOW = 6;
@@ -87,17 +88,25 @@ export class NodeClient {
 
   /**
    * Streams a file's chunks in order to `write`, verifying each chunk and finally the whole
-   * content hash. `fromChunk` skips chunks the caller already has (resume).
+   * content hash. `fromChunk` skips chunks the caller already has (resume). `write` must be done
+   * with the bytes when its promise resolves: their buffer then receives a later chunk.
    */
   async get(manifest: FileManifest, write: (data: Buffer) => Promise<void>, fromChunk = 0, onProgress?: (bytes: number) => void): Promise<void> {
     let done = fromChunk * manifest.chunkSize;
     const indexes = manifest.chunks.map((_, i) => i).slice(fromChunk);
     const fetches = new Map<number, Promise<Buffer>>();
+    const fetchVerified = async (i: number, verify: boolean): Promise<Buffer> => {
+      const reply = await this.call<{ blob?: Buffer }>(StoragePatterns.clientGetChunk, { key: manifest.key, hash: manifest.chunks[i], verify });
+      const blob = reply?.blob ?? Buffer.alloc(0);
+      if (sha256Hex(blob) !== manifest.chunks[i]) throw new ChunkCorruptError(manifest.chunks[i], `chunk ${i} as received`);
+      return blob;
+    };
+    // The node passes chunks on without hashing them again (this client does); a bad one is
+    // asked for once more with the node verifying, so it fails over to another holder.
     const fetch = (i: number) =>
-      this.call<{ blob?: Buffer }>(StoragePatterns.clientGetChunk, { key: manifest.key, hash: manifest.chunks[i] }).then((r) => {
-        const blob = r?.blob ?? Buffer.alloc(0);
-        if (sha256Hex(blob) !== manifest.chunks[i]) throw new ChunkCorruptError(manifest.chunks[i], `chunk ${i} as received`);
-        return blob;
+      fetchVerified(i, false).catch((err) => {
+        if (!(err instanceof ChunkCorruptError)) throw err;
+        return fetchVerified(i, true);
       });
     for (let n = 0; n < indexes.length; n++) {
       for (let k = n; k < Math.min(indexes.length, n + WINDOW); k++) if (!fetches.has(indexes[k])) fetches.set(indexes[k], fetch(indexes[k]));
@@ -105,6 +114,8 @@ export class NodeClient {
       fetches.delete(indexes[n]);
       await write(data);
       done += data.length;
+      // Written: its buffer takes the next chunk that arrives (no 1 MiB allocation per chunk).
+      releaseFrameBuffer(data);
       onProgress?.(done);
     }
   }

@@ -7,6 +7,7 @@ import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { TcpPeerContext } from '../transport/tcp-transport.server';
 import { RpcErrorPassthroughFilter } from '../transport/rpc-error.filter';
+import { releaseFrameBuffer, releaseWhenSent } from '../transport/codec/frame-buffers';
 import { FileManifest } from '../peer-repository/file.repository';
 import { LocalReplica } from './local-replica';
 import { StorageService } from './storage.service';
@@ -37,7 +38,12 @@ export class StorageController {
   async chunkPut(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
     requirePeer(ctx);
     const { hash, blob } = fields(msg, { hash: 'string', blob: 'buffer' });
-    return { stored: await this.local.putChunk(hash, blob) };
+    try {
+      return { stored: await this.local.putChunk(hash, blob) };
+    } finally {
+      // Written (or refused): nothing keeps the bytes, so their buffer takes the next chunk.
+      releaseFrameBuffer(blob);
+    }
   }
 
   @MessagePattern(StoragePatterns.chunkGet)
@@ -143,7 +149,12 @@ export class StorageController {
   async getChunk(@Payload() msg: unknown) {
     this.quarantine.assertServing();
     const { key, hash } = fields(msg, { key: 'string', hash: 'string' });
-    return { blob: await this.storage.chunk(key, hash) };
+    // The CLI verifies every chunk itself; it sets `verify` when it asks again after a bad one.
+    const verify = (msg as { verify?: unknown }).verify === true;
+    const blob = await this.storage.chunk(key, hash, !verify);
+    // Nothing here keeps the chunk after the reply: its receive buffer takes the next one.
+    releaseWhenSent(blob);
+    return { blob };
   }
 
   @MessagePattern(StoragePatterns.clientInspect)

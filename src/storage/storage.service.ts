@@ -176,8 +176,13 @@ export class StorageService implements OnModuleDestroy {
     return found.manifest;
   }
 
-  /** One chunk of a key's file: from this node if it holds it, else from a holder, verified. */
-  async chunk(rawKey: string, hash: string): Promise<Buffer> {
+  /**
+   * One chunk of a key's file: from this node if it holds it, else from a holder. A holder
+   * re-hashes what it reads, so a damaged file on its disk is never sent; this node hashes the
+   * bytes again unless `callerVerifies` (the CLI verifies every chunk end to end and asks again
+   * with verification on if one arrives wrong), which spares a SHA-256 per chunk per hop.
+   */
+  async chunk(rawKey: string, hash: string, callerVerifies = false): Promise<Buffer> {
     const key = validateKey(rawKey);
     let sources = this.sources.get(key);
     if (!sources || Date.now() - sources.at > SOURCES_TTL_MS) {
@@ -196,7 +201,7 @@ export class StorageService implements OnModuleDestroy {
     let lastError: unknown;
     for (const nodeId of candidates) {
       try {
-        const data = await this.router.getChunk(nodeId, hash);
+        const data = await this.router.getChunk(nodeId, hash, !callerVerifies);
         // This node should have had the chunk (damaged or missing): keep the verified copy.
         if (holdsHere) await this.local.putChunk(hash, data).catch(() => undefined);
         return data;
@@ -281,7 +286,8 @@ export class StorageService implements OnModuleDestroy {
       this.sessions.delete(session.id);
       throw new QuorumNotReachedError(session.key, session.live.size, session.writeQuorum);
     }
-    session.done.set(index, { hash, data });
+    // A holder that failed may still have the bytes queued on its socket: keep them then.
+    session.done.set(index, { hash, data, reusable: results.every((r) => r.status === 'fulfilled') });
     session.advance();
     return { received: session.chunkHashes.length };
   }

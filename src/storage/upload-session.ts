@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { FileHasher } from './chunker';
+import { releaseFrameBuffer } from '../transport/codec/frame-buffers';
 
 export class UploadSession {
   readonly id = randomBytes(12).toString('hex');
@@ -17,8 +18,11 @@ export class UploadSession {
   lastActivity = Date.now();
   /** Chunks being replicated now, by index (a client pipelines up to MAX_CHUNKS_AHEAD). */
   readonly inflight = new Map<number, Promise<unknown>>();
-  /** Replicated chunks waiting for an earlier index before they enter the content hash. */
-  readonly done = new Map<number, { hash: string; data: Buffer }>();
+  /**
+   * Replicated chunks waiting for an earlier index before they enter the content hash.
+   * `reusable`: every holder took the chunk, so once hashed nothing refers to its bytes.
+   */
+  readonly done = new Map<number, { hash: string; data: Buffer; reusable: boolean }>();
 
   constructor(
     readonly key: string,
@@ -40,6 +44,8 @@ export class UploadSession {
       this.done.delete(this.nextIndex);
       this.hasher.update(next.data);
       this.chunkHashes.push(next.hash);
+      // The chunk's receive buffer takes a later chunk (see transport/codec/frame-buffers).
+      if (next.reusable) releaseFrameBuffer(next.data);
     }
   }
 }

@@ -53,10 +53,9 @@ export class GetCommand extends ClientCommand {
   }
 }
 
+/** Resolves once the stream has handed `data` on (its buffer is then reused for the next chunk). */
 function writeTo(stream: NodeJS.WritableStream, data: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (stream.write(data)) return resolve();
-    stream.once('drain', resolve);
-    stream.once('error', reject);
+    stream.write(data, (err) => (err ? reject(err) : resolve()));
   });
 }

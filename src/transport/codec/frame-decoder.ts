@@ -7,14 +7,15 @@ import {
   MAX_PATTERN_BYTES,
   isKnownFrameType,
 } from './frame';
+import { FRAME_SLAB_BYTES, frameBuffer } from './frame-buffers';
 
 /**
- * A frame up to this size gets its buffer as soon as its length prefix is read, and bytes are
- * copied into it as they arrive; a larger one is collected piece by piece and joined at the end.
- * So a peer that announces a frame makes us allocate at most this much before sending it
- * (one 1 MiB chunk and its header fit).
+ * A frame up to this size gets its buffer as soon as its length prefix is read (a recycled one
+ * when large: see frame-buffers), and bytes are copied into it as they arrive; a larger one is
+ * collected piece by piece and joined at the end. So a peer that announces a frame makes us
+ * allocate at most this much before sending it (one 1 MiB chunk and its header fit).
  */
-export const UPFRONT_FRAME_BYTES = 1024 * 1024 + 64 * 1024;
+export const UPFRONT_FRAME_BYTES = FRAME_SLAB_BYTES;
 
 /**
  * Incremental frame decoder: bytes in (in any split), whole frames out.
@@ -71,7 +72,7 @@ export class FrameDecoder {
     this.prefixFilled = 0;
     this.length = length;
     this.filled = 0;
-    if (length <= UPFRONT_FRAME_BYTES) this.frame = Buffer.allocUnsafe(length);
+    if (length <= UPFRONT_FRAME_BYTES) this.frame = frameBuffer(length);
     else this.pieces = [];
   }
 
