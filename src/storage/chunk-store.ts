@@ -7,16 +7,27 @@
  * a damaged chunk is never served. Names are validated before any path is built.
  */
 import { randomBytes } from 'node:crypto';
+import * as fsCallbacks from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { sha256Hex } from './chunker';
 import { ChunkCorruptError, ChunkNotFoundError, InvalidChunkHashError } from './storage.errors';
 
 const HASH = /^[0-9a-f]{64}$/;
 
+// The write path of every stored chunk uses plain file descriptors: FileHandle's open, close and
+// writeFile (in 512 KiB pieces) cost about twice the CPU per chunk for the same system calls.
+const openFd = promisify(fsCallbacks.open);
+const writeFd = promisify(fsCallbacks.write);
+const fsyncFd = promisify(fsCallbacks.fsync);
+const closeFd = promisify(fsCallbacks.close);
+
 export class ChunkStore {
   private readonly tmpDir: string;
   private readonly corruptDir: string;
+  /** Prefix folders known to exist (made once, not once per chunk). */
+  private readonly madeDirs = new Set<string>();
 
   constructor(readonly blobsDir: string) {
     this.tmpDir = path.join(blobsDir, 'tmp');
@@ -44,18 +55,27 @@ export class ChunkStore {
     if (!alreadyVerified && sha256Hex(data) !== hash) throw new ChunkCorruptError(hash, 'chunk to store');
     if (await exists(target)) return false;
     const tmp = path.join(this.tmpDir, randomBytes(12).toString('hex'));
-    const handle = await fs.open(tmp, 'w');
+    const fd = await openFd(tmp, 'w');
     try {
-      await handle.writeFile(data);
-      await handle.sync();
+      for (let done = 0; done < data.length; ) done += (await writeFd(fd, data, done, data.length - done, null)).bytesWritten;
+      await fsyncFd(fd);
     } finally {
-      await handle.close();
+      await closeFd(fd);
     }
     const dir = path.dirname(target);
-    await fs.mkdir(dir, { recursive: true });
-    await fs.rename(tmp, target);
+    if (!this.madeDirs.has(dir)) await this.makeDir(dir);
+    await fs.rename(tmp, target).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      await this.makeDir(dir); // the folder was removed behind our back
+      await fs.rename(tmp, target);
+    });
     await syncDir(dir);
     return true;
+  }
+
+  private async makeDir(dir: string): Promise<void> {
+    await fs.mkdir(dir, { recursive: true });
+    this.madeDirs.add(dir);
   }
 
   async get(hash: string): Promise<Buffer> {
@@ -118,10 +138,10 @@ async function exists(file: string): Promise<boolean> {
 }
 
 async function syncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
+  const fd = await openFd(dir, 'r');
   try {
-    await handle.sync();
+    await fsyncFd(fd);
   } finally {
-    await handle.close();
+    await closeFd(fd);
   }
 }

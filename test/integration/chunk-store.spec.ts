@@ -50,6 +50,20 @@ describe(ChunkStore.name, () => {
     assert.equal(fs.readdirSync(path.join(sut.blobsDir, 'corrupt')).length, 1);
   });
 
+  it('stores into a prefix folder that was removed after it was first made', async () => {
+    const sut = await make();
+    const first = Buffer.from('first');
+    await sut.put(sha256Hex(first), first);
+    await sut.delete(sha256Hex(first));
+    fs.rmSync(path.dirname(sut.pathOf(sha256Hex(first))), { recursive: true });
+    // Another chunk with the same two leading hex digits goes to the same, now missing, folder.
+    let i = 0;
+    let second = Buffer.from('second 0');
+    while (sha256Hex(second).slice(0, 2) !== sha256Hex(first).slice(0, 2)) second = Buffer.from(`second ${++i}`);
+    assert.equal(await sut.put(sha256Hex(second), second), true);
+    assert.ok((await sut.get(sha256Hex(second))).equals(second));
+  });
+
   it('clears temp files a crash left behind', async () => {
     const sut = await make();
     fs.writeFileSync(path.join(sut.blobsDir, 'tmp', 'half-written'), 'x');
