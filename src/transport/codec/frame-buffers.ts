@@ -13,8 +13,11 @@
 
 /** One slab holds the largest frame received in one piece (one 1 MiB chunk and its header). */
 export const FRAME_SLAB_BYTES = 1024 * 1024 + 64 * 1024;
-/** Frames smaller than this come from Node's ordinary allocator (gossip, control messages). */
-export const SLAB_MIN_FRAME_BYTES = 64 * 1024;
+/**
+ * Frames smaller than this come from Node's ordinary allocator: control and gossip messages (a
+ * 1,000-member push-pull is about 90 KB), and small files, which would waste most of a slab.
+ */
+export const SLAB_MIN_FRAME_BYTES = 256 * 1024;
 /** Slabs kept for reuse: enough for the chunks a client keeps in flight (8.5 MiB at most). */
 const KEEP = 8;
 
