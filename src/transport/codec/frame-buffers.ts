@@ -1,10 +1,11 @@
 /**
  * Buffers that received frames are decoded into, recycled by whoever consumed a frame.
  *
- * A get moves a 1 MiB chunk per frame. Allocating a fresh 1 MiB buffer for each one makes V8
- * count the memory as external and run a full garbage collection every few dozen chunks; a
- * consumer that is done with a chunk's bytes (written to disk, copied to a socket) gives its
- * buffer back with `releaseFrameBuffer` and the next frame reuses it.
+ * A get or a store moves a 1 MiB chunk per frame. A fresh 1 MiB buffer for each one costs
+ * page faults on every first touch, and V8 counts the memory as external and runs a full
+ * garbage collection every few dozen chunks. A consumer that is done with a chunk's bytes
+ * (written to disk, hashed, copied to a socket) gives its buffer back with `releaseFrameBuffer`
+ * and the next frame reuses it.
  *
  * Giving a buffer back is a promise that nothing refers to it any more: the next frame
  * overwrites it. Only buffers this module handed out are taken back, each once; anything else
@@ -24,6 +25,8 @@ const KEEP = 8;
 const free: ArrayBuffer[] = [];
 /** Slabs handed out and not yet given back. */
 const lent = new WeakSet<ArrayBuffer>();
+/** Slabs whose holder handed them to the transport to be given back once sent. */
+const handedOver = new WeakSet<ArrayBuffer>();
 
 /** A buffer of `length` bytes (at most FRAME_SLAB_BYTES), contents undefined. */
 export function frameBuffer(length: number): Buffer {
@@ -39,11 +42,9 @@ export function releaseFrameBuffer(view: Uint8Array): void {
   const slab = view.buffer;
   if (!(slab instanceof ArrayBuffer) || !lent.has(slab)) return;
   lent.delete(slab);
+  handedOver.delete(slab); // a mark left from a send that never happened must not outlive the loan
   if (free.length < KEEP) free.push(slab);
 }
-
-/** Slabs whose holder handed them to the transport to be given back once sent. */
-const handedOver = new WeakSet<ArrayBuffer>();
 
 /**
  * For a buffer that is passed on and then never touched again (a chunk a node relays to its
