@@ -45,6 +45,20 @@ async function timeUntil(nodes: TestNode[], t0: number, done: (s: Map<string, st
   return nodes.map((n) => at.get(n)!);
 }
 
+/**
+ * When each node logged `address` as a new peer (ms since `t0`, from the log line's timestamp):
+ * what the nodes knew, without the delay of polling them.
+ */
+function heardOf(nodes: TestNode[], address: string, t0: number): number[] {
+  const out: number[] = [];
+  for (const node of nodes) {
+    const line = node.logs().split('\n').find((l) => l.includes(`peer ${address}`));
+    const at = line ? Date.parse(/\d{4}-\d\d-\d\dT[\d:.]+Z/.exec(line)?.[0] ?? '') : NaN;
+    if (Number.isFinite(at)) out.push(at - t0);
+  }
+  return out;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function serf(n: number): { join_s: number; fail_all_s: number; rss0_kib: number } | undefined {
@@ -61,7 +75,7 @@ async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 10);
   const h = new NodeHarness();
   const lan = ['--gossip-profile', 'lan', '--http', '127.0.0.1:0'];
-  let ours: { joinMedian: number; joinMax: number; failMedian: number; failMax: number; rssMiB: number; bootMs: number };
+  let ours: { joinMedian: number; joinMax: number; failMedian: number; failMax: number; rssMiB: number; bootMs: number; heardMs: number[] };
   try {
     const nodes: TestNode[] = [];
     let lastStart = 0;
@@ -75,19 +89,23 @@ async function main(): Promise<void> {
     }
     const bootMs = Date.now() - lastStart;
     const joins = await timeUntil(nodes, lastStart, (s) => [...s.values()].filter((v) => v === 'alive').length === n - 1, 120_000);
+    const heardMs = heardOf(nodes.slice(0, -1), nodes[n - 1].p2p, lastStart);
     const rssMiB = rssKiB(nodes[0].pid) / 1024;
     const victim = nodes[Math.floor(n / 2)];
     const killedAt = Date.now();
     await victim.kill();
     const survivors = nodes.filter((x) => x !== victim);
     const fails = await timeUntil(survivors, killedAt, (s) => s.get(victim.nodeId) === 'dead', 120_000);
-    ours = { joinMedian: median(joins), joinMax: Math.max(...joins), failMedian: median(fails), failMax: Math.max(...fails), rssMiB, bootMs };
+    ours = { joinMedian: median(joins), joinMax: Math.max(...joins), failMedian: median(fails), failMax: Math.max(...fails), rssMiB, bootMs, heardMs };
   } finally {
     await h.stopAll();
   }
   console.log(`p2p-storage N=${n} (lan, chain bootstrap, 127.0.0.1, nodes polled one at a time in rounds every ${POLL_MS} ms):`);
   console.log(`  join: every node lists all ${n} alive: median ${(ours.joinMedian / 1000).toFixed(2)} s, max ${(ours.joinMax / 1000).toFixed(2)} s (worst node ${((ours.joinMax - ours.joinMedian) / 1000).toFixed(2)} s behind the median)`);
   console.log(`  (the last node took ${(ours.bootMs / 1000).toFixed(2)} s from spawn to its ready line: process start-up; join after ready: max ${((ours.joinMax - ours.bootMs) / 1000).toFixed(2)} s)`);
+  if (ours.heardMs.length === n - 1) {
+    console.log(`  (every other node logged the last node as connected after: median ${(median(ours.heardMs) / 1000).toFixed(2)} s, max ${(Math.max(...ours.heardMs) / 1000).toFixed(2)} s from its spawn; the polls above add their own rounds)`);
+  }
   console.log(`  failure: every survivor lists the killed node dead: median ${(ours.failMedian / 1000).toFixed(2)} s, max ${(ours.failMax / 1000).toFixed(2)} s (worst ${((ours.failMax - ours.failMedian) / 1000).toFixed(2)} s behind)`);
   console.log(`  RSS of node 0: ${ours.rssMiB.toFixed(1)} MiB`);
   const s = serf(n);

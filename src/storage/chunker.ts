@@ -29,7 +29,8 @@ export async function* chunkStream(source: AsyncIterable<Uint8Array | string>, c
       filled += take;
       buf = buf.subarray(take);
       if (filled === chunkSize) {
-        const data = Buffer.concat(parts, filled);
+        // A piece that fills the chunk on its own (a file read 1 MiB at a time) is used as is.
+        const data = parts.length === 1 ? parts[0] : Buffer.concat(parts, filled);
         parts = [];
         filled = 0;
         yield { index: index++, data, hash: sha256Hex(data) };
