@@ -1,8 +1,10 @@
 /**
  * Content-addressed chunk files: `<blobs>/<first two hex digits>/<sha256>`.
  *
- * A write goes to `<blobs>/tmp/<random>`, is fsynced, renamed to its hash and the folder
- * fsynced, so a crash leaves either the whole chunk or nothing under its name. Every read
+ * A write goes to `<blobs>/tmp/<random>`, is fsynced and renamed to its hash, so a crash leaves
+ * either the whole chunk or nothing under its name. The rename is made durable by fsyncing the
+ * folder: at once by default, or, for the chunks of a store, by `syncFolders` before their
+ * manifest is saved (once per folder per file instead of once per chunk). Every read
  * re-hashes; a mismatch moves the file to `<blobs>/corrupt/` and raises ChunkCorruptError, so
  * a damaged chunk is never served. Names are validated before any path is built.
  */
@@ -22,6 +24,13 @@ const openFd = promisify(fsCallbacks.open);
 const writeFd = promisify(fsCallbacks.write);
 const fsyncFd = promisify(fsCallbacks.fsync);
 const closeFd = promisify(fsCallbacks.close);
+
+export interface PutOptions {
+  /** The caller has just hashed these very bytes itself: skip the check. */
+  alreadyVerified?: boolean;
+  /** Leave the folder's fsync to a later `syncFolders` (a store's chunks, before its commit). */
+  deferFolderSync?: boolean;
+}
 
 export class ChunkStore {
   private readonly tmpDir: string;
@@ -48,11 +57,13 @@ export class ChunkStore {
 
   /**
    * Stores a chunk after checking it; false when it was already here. `alreadyVerified` skips
-   * the hash check for a caller that has just hashed these very bytes itself.
+   * the hash check for a caller that has just hashed these very bytes itself. `deferFolderSync`
+   * leaves the folder's fsync to a `syncFolders` call that must come before anything relies on
+   * the chunk surviving a power loss (LocalReplica.commitManifest makes it).
    */
-  async put(hash: string, data: Buffer, alreadyVerified = false): Promise<boolean> {
+  async put(hash: string, data: Buffer, options: PutOptions = {}): Promise<boolean> {
     const target = this.pathOf(hash);
-    if (!alreadyVerified && sha256Hex(data) !== hash) throw new ChunkCorruptError(hash, 'chunk to store');
+    if (!options.alreadyVerified && sha256Hex(data) !== hash) throw new ChunkCorruptError(hash, 'chunk to store');
     if (await exists(target)) return false;
     const tmp = path.join(this.tmpDir, randomBytes(12).toString('hex'));
     const fd = await openFd(tmp, 'w');
@@ -69,8 +80,19 @@ export class ChunkStore {
       await this.makeDir(dir); // the folder was removed behind our back
       await fs.rename(tmp, target);
     });
-    await syncDir(dir);
+    if (!options.deferFolderSync) await syncDir(dir);
     return true;
+  }
+
+  /**
+   * Makes the names of these chunks durable: fsyncs each folder they are in, once. Folders are
+   * synced whether or not this process wrote to them: a chunk left by a process that crashed
+   * is visible but may not be on disk yet.
+   */
+  async syncFolders(hashes: Iterable<string>): Promise<void> {
+    const dirs = new Set<string>();
+    for (const hash of hashes) dirs.add(path.dirname(this.pathOf(hash)));
+    await Promise.all([...dirs].map((dir) => syncDir(dir)));
   }
 
   private async makeDir(dir: string): Promise<void> {

@@ -6,7 +6,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { FileManifest, FileRepository } from '../peer-repository/file.repository';
 import { TombstoneRepository } from '../peer-repository/tombstone.repository';
-import { ChunkStore } from './chunk-store';
+import { ChunkStore, PutOptions } from './chunk-store';
 import { CopyCheck, ManifestReport } from './storage.types';
 import { ChunkNotFoundError } from './storage.errors';
 import { compareVersions } from './version';
@@ -21,8 +21,9 @@ export class LocalReplica {
     private readonly tombstones: TombstoneRepository,
   ) {}
 
-  putChunk(hash: string, data: Buffer, alreadyVerified = false): Promise<boolean> {
-    return this.chunks.put(hash, data, alreadyVerified);
+  /** See ChunkStore.put: a chunk put with `deferFolderSync` is durable once a manifest naming it is committed. */
+  putChunk(hash: string, data: Buffer, options: PutOptions = {}): Promise<boolean> {
+    return this.chunks.put(hash, data, options);
   }
 
   async missingChunks(hashes: string[]): Promise<string[]> {
@@ -40,9 +41,12 @@ export class LocalReplica {
    * (verified on write). Returns false when a newer version or a tombstone wins.
    */
   async commitManifest(manifest: FileManifest, holders: string[]): Promise<boolean> {
-    for (const hash of new Set(manifest.chunks)) {
+    const hashes = new Set(manifest.chunks);
+    for (const hash of hashes) {
       if (!(await this.chunks.has(hash))) throw new ChunkNotFoundError(hash);
     }
+    // Chunks of a store arrive with their folder's fsync deferred: make them durable first.
+    await this.chunks.syncFolders(hashes);
     return this.files.saveManifest(manifest, holders);
   }
 

@@ -32,10 +32,14 @@ export class ReplicaRouter {
     return nodeId === this.identity.nodeId;
   }
 
-  /** `alreadyVerified`: the caller hashed these bytes itself (the local write skips the check). */
+  /**
+   * One chunk of a file being stored or copied; the manifest commit that follows makes it
+   * durable (see ChunkStore.put). `alreadyVerified`: the caller hashed these bytes itself (the
+   * local write skips the check).
+   */
   async putChunk(nodeId: string, hash: string, data: Buffer, alreadyVerified = false): Promise<void> {
     if (this.isSelf(nodeId)) {
-      await this.local.putChunk(hash, data, alreadyVerified);
+      await this.local.putChunk(hash, data, { alreadyVerified, deferFolderSync: true });
       return;
     }
     await this.pool.request(this.address(nodeId), StoragePatterns.chunkPut, { hash, blob: data }, CHUNK_TIMEOUT_MS);

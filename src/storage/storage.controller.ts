@@ -39,7 +39,8 @@ export class StorageController {
     requirePeer(ctx);
     const { hash, blob } = fields(msg, { hash: 'string', blob: 'buffer' });
     try {
-      return { stored: await this.local.putChunk(hash, blob) };
+      // Chunks come from a store or a copy, each followed by its manifest's commit.
+      return { stored: await this.local.putChunk(hash, blob, { deferFolderSync: true }) };
     } finally {
       // Written (or refused): nothing keeps the bytes, so their buffer takes the next chunk.
       releaseFrameBuffer(blob);

@@ -64,6 +64,15 @@ describe(ChunkStore.name, () => {
     assert.ok((await sut.get(sha256Hex(second))).equals(second));
   });
 
+  it('stores with the folder sync deferred, then syncs each folder of a set of chunks once', async () => {
+    const sut = await make();
+    const chunks = Array.from({ length: 5 }, (_, i) => Buffer.from(`deferred ${i}`));
+    for (const c of chunks) assert.equal(await sut.put(sha256Hex(c), c, { deferFolderSync: true }), true);
+    await sut.syncFolders([...chunks, chunks[0]].map(sha256Hex));
+    for (const c of chunks) assert.ok((await sut.get(sha256Hex(c))).equals(c));
+    await assert.rejects(sut.syncFolders(['../../etc/passwd']), InvalidChunkHashError);
+  });
+
   it('clears temp files a crash left behind', async () => {
     const sut = await make();
     fs.writeFileSync(path.join(sut.blobsDir, 'tmp', 'half-written'), 'x');
