@@ -87,16 +87,16 @@ export class NodeClient {
   }
 
   /**
-   * Streams a file's chunks in order to `write`, verifying each chunk and finally the whole
-   * content hash. `fromChunk` skips chunks the caller already has (resume). `write` must be done
+   * Streams a file's chunks in order to `write`, each checked against the manifest's chunk
+   * list (which covers the whole file). `fromChunk` skips chunks the caller already has (resume). `write` must be done
    * with the bytes when its promise resolves: their buffer then receives a later chunk.
    */
   async get(manifest: FileManifest, write: (data: Buffer) => Promise<void>, fromChunk = 0, onProgress?: (bytes: number) => void): Promise<void> {
     let done = fromChunk * manifest.chunkSize;
     const indexes = manifest.chunks.map((_, i) => i).slice(fromChunk);
     const fetches = new Map<number, Promise<Buffer>>();
-    const fetchVerified = async (i: number, verify: boolean): Promise<Buffer> => {
-      const reply = await this.call<{ blob?: Buffer }>(StoragePatterns.clientGetChunk, { key: manifest.key, hash: manifest.chunks[i], verify });
+    const fetchChunk = async (i: number, nodeVerifies: boolean): Promise<Buffer> => {
+      const reply = await this.call<{ blob?: Buffer }>(StoragePatterns.clientGetChunk, { key: manifest.key, hash: manifest.chunks[i], verify: nodeVerifies });
       const blob = reply?.blob ?? Buffer.alloc(0);
       if (sha256Hex(blob) !== manifest.chunks[i]) throw new ChunkCorruptError(manifest.chunks[i], `chunk ${i} as received`);
       return blob;
@@ -104,9 +104,9 @@ export class NodeClient {
     // The node passes chunks on without hashing them again (this client does); a bad one is
     // asked for once more with the node verifying, so it fails over to another holder.
     const fetch = (i: number) =>
-      fetchVerified(i, false).catch((err) => {
+      fetchChunk(i, false).catch((err) => {
         if (!(err instanceof ChunkCorruptError)) throw err;
-        return fetchVerified(i, true);
+        return fetchChunk(i, true);
       });
     for (let n = 0; n < indexes.length; n++) {
       for (let k = n; k < Math.min(indexes.length, n + WINDOW); k++) if (!fetches.has(indexes[k])) fetches.set(indexes[k], fetch(indexes[k]));
