@@ -14,16 +14,19 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { sha256Hex } from './chunker';
+import { FRAME_SLAB_BYTES, frameBuffer } from '../transport/codec/frame-buffers';
 import { ChunkCorruptError, ChunkNotFoundError, InvalidChunkHashError } from './storage.errors';
 
 const HASH = /^[0-9a-f]{64}$/;
 
-// The write path of every stored chunk uses plain file descriptors: FileHandle's open, close and
+// Chunk files are written and read through plain file descriptors: FileHandle's open, close and
 // writeFile (in 512 KiB pieces) cost about twice the CPU per chunk for the same system calls.
 const openFd = promisify(fsCallbacks.open);
 const writeFd = promisify(fsCallbacks.write);
 const fsyncFd = promisify(fsCallbacks.fsync);
 const closeFd = promisify(fsCallbacks.close);
+const readFd = promisify(fsCallbacks.read);
+const fstatFd = promisify(fsCallbacks.fstat);
 
 export interface PutOptions {
   /** The caller has just hashed these very bytes itself: skip the check. */
@@ -100,11 +103,16 @@ export class ChunkStore {
     this.madeDirs.add(dir);
   }
 
+  /**
+   * The chunk's bytes, verified. A chunk of 256 KiB or more is read into a recycled frame
+   * buffer: a caller that sends it on and never touches it again can hand it back with
+   * `releaseWhenSent` (transport/codec/frame-buffers.ts); otherwise the garbage collector takes it.
+   */
   async get(hash: string): Promise<Buffer> {
     const file = this.pathOf(hash);
     let data: Buffer;
     try {
-      data = await fs.readFile(file);
+      data = await readWhole(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ChunkNotFoundError(hash);
       throw err;
@@ -156,6 +164,28 @@ async function exists(file: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Reads a chunk file into one buffer of its size, a recycled one when it fits (serving a get
+ * used to allocate 1 MiB per chunk, and dozens of dead ones could pile up before a garbage
+ * collection: a holder's resident memory went past 150 MiB in one benchmark run).
+ */
+async function readWhole(file: string): Promise<Buffer> {
+  const fd = await openFd(file, 'r');
+  try {
+    const { size } = await fstatFd(fd);
+    const buffer = size <= FRAME_SLAB_BYTES ? frameBuffer(size) : Buffer.allocUnsafe(size);
+    let filled = 0;
+    while (filled < size) {
+      const { bytesRead } = await readFd(fd, buffer, filled, size - filled, filled);
+      if (bytesRead === 0) break; // shrank while we read: the hash check will say so
+      filled += bytesRead;
+    }
+    return buffer.subarray(0, filled);
+  } finally {
+    await closeFd(fd);
   }
 }
 

@@ -51,7 +51,10 @@ export class StorageController {
   async chunkGet(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
     requirePeer(ctx);
     const { hash } = fields(msg, { hash: 'string' });
-    return { blob: await this.local.getChunk(hash) };
+    const blob = await this.local.getChunk(hash);
+    // Read for this reply only: its buffer takes the next chunk read once the socket took it.
+    releaseWhenSent(blob);
+    return { blob };
   }
 
   @MessagePattern(StoragePatterns.manifestCommit)

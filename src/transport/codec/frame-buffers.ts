@@ -1,5 +1,6 @@
 /**
- * Buffers that received frames are decoded into, recycled by whoever consumed a frame.
+ * Buffers that received frames are decoded into (and that chunks are read from disk into),
+ * recycled by whoever consumed them.
  *
  * A get or a store moves a 1 MiB chunk per frame. A fresh 1 MiB buffer for each one costs
  * page faults on every first touch, and V8 counts the memory as external and runs a full
