@@ -34,7 +34,7 @@ import { QuarantineService } from './quarantine.service';
     LocalReplica,
     ReplicaRouter,
     StorageService,
-    RepairThrottle,
+    { provide: RepairThrottle, inject: [NODE_CONFIG], useFactory: (config: NodeConfig) => new RepairThrottle(config.repairBandwidth) },
     AntiEntropyService,
     ScrubService,
     InspectService,
