@@ -189,7 +189,8 @@ export class AntiEntropyService implements OnModuleDestroy {
       if (await this.local.chunks.has(hash)) continue;
       const data = await this.router.getChunk(peer, hash);
       await this.throttle.take(data.length);
-      await this.local.putChunk(hash, data, { deferFolderSync: true }); // committed below
+      // getChunk verified it; the manifest commit below makes it durable.
+      await this.local.putChunk(hash, data, { alreadyVerified: true, deferFolderSync: true });
     }
     const holders = placeKey(manifest.key, this.membership.repairPlacementIds(this.config.repairGraceMs), this.config.replicas);
     await this.local.commitManifest(manifest, holders);

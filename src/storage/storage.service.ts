@@ -202,8 +202,9 @@ export class StorageService implements OnModuleDestroy {
     for (const nodeId of candidates) {
       try {
         const data = await this.router.getChunk(nodeId, hash, !callerVerifies);
-        // This node should have had the chunk (damaged or missing): keep the verified copy.
-        if (holdsHere) await this.local.putChunk(hash, data).catch(() => undefined);
+        // This node should have had the chunk (damaged or missing): keep a copy, checked once
+        // (here by the store if the fetch above did not check it).
+        if (holdsHere) await this.local.putChunk(hash, data, { alreadyVerified: !callerVerifies }).catch(() => undefined);
         return data;
       } catch (err) {
         lastError = err;

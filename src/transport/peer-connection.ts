@@ -12,7 +12,7 @@ import { describeError, P2pError } from '../common/errors';
 import { decodeBody, encodeBodyParts } from './codec/body';
 import { DEFAULT_MAX_FRAME_BYTES, Frame, FrameType } from './codec/frame';
 import { FrameDecoder } from './codec/frame-decoder';
-import { frameBufferSent } from './codec/frame-buffers';
+import { awaitsSend, frameBufferSent } from './codec/frame-buffers';
 import { encodeFrameParts } from './codec/frame-encoder';
 import {
   LocalIdentity,
@@ -322,8 +322,11 @@ export class PeerConnection extends EventEmitter {
     // Corked writes leave as one gathered write: header and payload without a copy.
     this.socket.cork();
     let flowing = true;
-    // A relayed chunk's buffer goes back to the frame buffers once written (frame-buffers.ts).
-    for (const part of parts) flowing = this.socket.write(part, () => frameBufferSent(part));
+    // A relayed chunk's buffer goes back to the frame buffers once written (frame-buffers.ts);
+    // every other part is written without a callback.
+    for (const part of parts) {
+      flowing = awaitsSend(part) ? this.socket.write(part, () => frameBufferSent(part)) : this.socket.write(part);
+    }
     this.socket.uncork();
     if (flowing) return;
     await new Promise<void>((resolve) => {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FRAME_SLAB_BYTES, SLAB_MIN_FRAME_BYTES, frameBuffer, frameBufferSent, idleFrameBuffers, releaseFrameBuffer, releaseWhenSent } from './frame-buffers';
+import { FRAME_SLAB_BYTES, SLAB_MIN_FRAME_BYTES, awaitsSend, frameBuffer, frameBufferSent, idleFrameBuffers, releaseFrameBuffer, releaseWhenSent } from './frame-buffers';
 import { FrameDecoder } from './frame-decoder';
 import { encodeFrame } from './frame-encoder';
 import { FrameType } from './frame';
@@ -47,7 +47,9 @@ describe('frame buffers', () => {
     const chunk = frameBuffer(MiB).subarray(64);
     frameBufferSent(chunk); // sent, but its holder did not hand it over: kept
     assert.equal(idleFrameBuffers(), 0);
+    assert.equal(awaitsSend(chunk), false);
     releaseWhenSent(chunk);
+    assert.equal(awaitsSend(chunk), true);
     assert.equal(idleFrameBuffers(), 0);
     frameBufferSent(chunk);
     assert.equal(idleFrameBuffers(), 1);

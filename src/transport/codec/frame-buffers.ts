@@ -55,6 +55,11 @@ export function releaseWhenSent(view: Uint8Array): void {
   if (view.buffer instanceof ArrayBuffer && lent.has(view.buffer)) handedOver.add(view.buffer);
 }
 
+/** Whether the transport must call `frameBufferSent` once `view` is written. */
+export function awaitsSend(view: Uint8Array): boolean {
+  return view.buffer instanceof ArrayBuffer && handedOver.has(view.buffer);
+}
+
 /** Called by the transport when a part of an outgoing frame has been written to its socket. */
 export function frameBufferSent(view: Uint8Array): void {
   if (view.buffer instanceof ArrayBuffer && handedOver.delete(view.buffer)) releaseFrameBuffer(view);
