@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from './cli-runner';
-import { binNodeFlags } from './node-flags';
+import { binEnv, binNodeFlags } from './node-flags';
 import { removeDir, tmpDir } from './tmp-dir';
 
 // What bin/p2p runs: the bundled CLI through its code cache (src/launch.ts).
@@ -62,7 +62,7 @@ export class NodeHarness {
     const args = [...binNodeFlags(), ...(options.nodeArgs ?? []), MAIN, 'serve', '--listen', options.listen ?? '127.0.0.1:0', '--db', dbPath, '--gossip-profile', 'local'];
     if (options.bootstrap?.length) args.push('--bootstrap', options.bootstrap.join(','));
     args.push(...(options.args ?? []));
-    const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { env: { ...binEnv(process.env), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, rssKiB(child.pid))), 100);
