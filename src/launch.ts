@@ -37,8 +37,10 @@ function writeCacheOnExit(script: vm.Script): void {
 }
 
 function run(): void {
-  // The entry's "#!" line is only valid at the very start of a file, not inside the wrapper.
-  const source = fs.readFileSync(bundle, 'utf8').replace(/^#!/, '//');
+  // The build makes the bundle pure ASCII (scripts/bundle.js), so latin1 reads the same text
+  // without UTF-8 decoding. The entry's "#!" line is only valid at the very start of a file,
+  // not inside the wrapper.
+  const source = fs.readFileSync(bundle, 'latin1').replace(/^#!/, '//');
   const cachedData = readCache();
   const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
   if (process.env.P2P_CODE_CACHE_WRITE === '1') writeCacheOnExit(script);
