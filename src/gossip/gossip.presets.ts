@@ -60,7 +60,7 @@ export const GOSSIP_PRESETS: Record<GossipPresetName, SwimConfig> = {
     awarenessMax: 8,
     lagThresholdMs: 200,
     gossipIntervalMs: 100,
-    gossipNodes: 3,
+    gossipNodes: 5,
     retransmitMult: 4,
     maxPiggyback: 64,
     broadcastQueueMax: 4096,

@@ -3,7 +3,8 @@
  *
  * The core is pure; this shell owns what it must not: a timer that ticks it, the transport
  * that carries its messages (`gossip.swim` events over our TCP protocol; a refused connection
- * is reported back at once as a failed send), the event-loop lag it uses for local health,
+ * is reported back at once as a failed send), how late its own ticks run (the event-loop lag
+ * it uses for local health),
  * the database where members are kept across restarts, and the log lines and events the rest
  * of the node reads. A restarted node starts with an incarnation above any it had before
  * (seconds since the epoch), so stale suspicions about it are overridden.
@@ -13,7 +14,6 @@
  * updated).
  */
 import { EventEmitter } from 'node:events';
-import { IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { NODE_CONFIG } from '../config/config.tokens';
 import type { NodeConfig } from '../config/node-config';
@@ -37,13 +37,13 @@ const PERSIST_EVERY_MS = 1000;
  * idle node's work.
  */
 const PERSIST_ALL_EVERY_MS = 60_000;
-/** Event-loop lag is reported to the core about once a second (its worst value in that second). */
-const LAG_REPORT_EVERY_MS = 1000;
 /**
- * The lag sampler's timer period. Coarse on purpose: it only has to see stalls of more than the
- * profile's lag threshold (150-200 ms), and each sample wakes an otherwise idle process.
+ * Event-loop lag is reported to the core about once a second: the most any tick ran late in
+ * that second. The tick timer is the lag sampler. It runs every 25-100 ms, so any stall at or
+ * above the profile's lag threshold (150-200 ms) makes a tick late by about that much, and a
+ * separate sampling timer would only add wake-ups: each costs an idle node 60-75 us of CPU.
  */
-const LAG_RESOLUTION_MS = 50;
+const LAG_REPORT_EVERY_MS = 1000;
 /** After announcing `left`, keep ticking this many gossip intervals so the news is retransmitted. */
 const LEAVE_GOSSIP_INTERVALS = 4;
 
@@ -56,7 +56,9 @@ export class MembershipService implements OnModuleDestroy {
   private readonly lastSeen = new Map<string, number>();
   private readonly incarnation = Math.floor(Date.now() / 1000);
   private timer: NodeJS.Timeout | undefined;
-  private lag: IntervalHistogram | undefined;
+  /** When the pending tick is due, and the most a tick ran late since the last lag report. */
+  private tickDueAt = 0;
+  private worstTickLateness = 0;
   private lastPersist = 0;
   private lastPersistAll = 0;
   private lastLagReport = 0;
@@ -86,8 +88,7 @@ export class MembershipService implements OnModuleDestroy {
     this.swim = new SwimMembership({ self: { nodeId: this.identity.nodeId, address: this.identity.advertise, incarnation: this.incarnation }, config: this.config, now, known });
     const seeds = [...new Set([...this.nodeConfig.bootstrap, ...known.filter((m) => m.state !== 'left').map((m) => m.address)])];
     this.dispatch(this.swim.join(seeds, now));
-    this.lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
-    this.lag.enable();
+    this.lastLagReport = now;
     this.schedule();
     // Give the first exchanges a moment, so `ready` usually means "joined".
     if (seeds.length) await this.until(() => this.alive().length > 0, Math.min(2000, this.config.probeIntervalMs * 4));
@@ -157,18 +158,19 @@ export class MembershipService implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     this.stopTimer();
-    this.lag?.disable();
     await this.persist(true).catch(() => undefined);
   }
 
   private schedule(): void {
     if (this.stopped || !this.swim) return;
+    this.tickDueAt = Date.now() + this.config.tickMs;
     this.timer = setTimeout(() => {
       try {
         const now = Date.now();
-        if (this.lag && now - this.lastLagReport >= LAG_REPORT_EVERY_MS) {
-          this.swim!.reportLocalLag(this.lag.max / 1e6, now);
-          this.lag.reset();
+        this.worstTickLateness = Math.max(this.worstTickLateness, now - this.tickDueAt);
+        if (now - this.lastLagReport >= LAG_REPORT_EVERY_MS) {
+          this.swim!.reportLocalLag(this.worstTickLateness, now);
+          this.worstTickLateness = 0;
           this.lastLagReport = now;
         }
         if (this.identity.advertise !== this.swim!.self().address) this.swim!.updateAddress(this.identity.advertise, now);
