@@ -91,7 +91,7 @@ export class MembershipService implements OnModuleDestroy {
     this.lastLagReport = now;
     this.schedule();
     // Give the first exchanges a moment, so `ready` usually means "joined".
-    if (seeds.length) await this.until(() => this.alive().length > 0, Math.min(2000, this.config.probeIntervalMs * 4));
+    if (seeds.length) await this.untilChange(() => this.alive().length > 0, Math.min(2000, this.config.probeIntervalMs * 4));
   }
 
   self(): MemberView {
@@ -244,9 +244,19 @@ export class MembershipService implements OnModuleDestroy {
     await this.peers.upsertMany(members);
   }
 
-  private async until(condition: () => boolean, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  /** Resolves once `condition` holds after a membership change, or after `timeoutMs`. */
+  private untilChange(condition: () => boolean, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => condition() && done();
+      const done = () => {
+        clearTimeout(timer);
+        this.changes.off(MEMBERSHIP_CHANGE, check);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.changes.on(MEMBERSHIP_CHANGE, check);
+      check();
+    });
   }
 
   /** The seed's log prefix: "[:5000]". */

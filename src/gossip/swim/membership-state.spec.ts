@@ -95,6 +95,17 @@ describe(SwimMembership.name, () => {
       assert.deepEqual(reply.message.type === 'push-pull' && reply.message.members.map((m) => m.nodeId), ['me', 'a', 'new']);
     });
 
+    it('gossips a member that joined through it at once, not at its next gossip tick', () => {
+      const sut = build(['a', 'b', 'c']);
+      sut.tick(T0);
+      const out = sut.receive({ type: 'push-pull', reply: false, from: ref('new'), members: [upd('new', 'alive')] }, T0 + 1);
+      const told = sent(out, 'gossip').filter((s) => s.message.type === 'gossip' && s.message.updates.some((u) => u.nodeId === 'new'));
+      const others = told.map((s) => s.toNodeId).filter((id) => id !== 'new');
+      assert.ok(others.length >= 2 && others.every((id) => ['a', 'b', 'c'].includes(id!)), `the news went to ${others.join(', ') || 'nobody'}`);
+      const heardFromAMember = sut.receive(gossip('a', [upd('d', 'alive')]), T0 + 2);
+      assert.deepEqual(sent(heardFromAMember, 'gossip'), [], 'news from a third party waits for the gossip tick');
+    });
+
     it('keeps retrying its seeds until one answers', () => {
       const sut = build([]);
       sut.join(['seed.test:3000'], T0);

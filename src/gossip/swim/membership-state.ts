@@ -108,6 +108,7 @@ export class SwimMembership {
     }
     this.tellTheAccused(from.nodeId, from.incarnation, out.send);
     this.greetNewcomers(from.nodeId, out);
+    this.announceNewcomer(from.nodeId, now, out);
     switch (message.type) {
       case 'ping':
         // A stale address may now belong to someone else, who must not answer for the target.
@@ -244,6 +245,16 @@ export class SwimMembership {
     for (const e of out.events) {
       if (e.type === 'joined' && e.member.nodeId !== senderId) out.send.push(this.pushPull(e.member.address, e.member.nodeId, false));
     }
+  }
+
+  /**
+   * A member that introduces itself to us (its join, usually) is news for everyone: gossip it
+   * now, over connections we already have, instead of at our next gossip tick. Members that
+   * hear of it from others pass it on at their own ticks; the transmissions per update stay
+   * capped either way.
+   */
+  private announceNewcomer(senderId: string, now: number, out: SwimOutput): void {
+    if (out.events.some((e) => e.type === 'joined' && e.member.nodeId === senderId)) this.gossip(now, out.send);
   }
 
   /** A member that talks to us while we hold it suspect or dead is told so, so it refutes at once. */
