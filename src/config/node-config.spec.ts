@@ -39,6 +39,32 @@ describe('parseNodeConfig', () => {
     );
   });
 
+  it('applies --gossip-override to the profile, durations for the ...Ms settings', () => {
+    const sut = parseNodeConfig({ gossipProfile: 'local', gossipOverride: 'probeIntervalMs=1s, probeTimeoutMs=300, retransmitMult=5' });
+    assert.equal(sut.gossip.probeIntervalMs, 1000);
+    assert.equal(sut.gossip.probeTimeoutMs, 300);
+    assert.equal(sut.gossip.retransmitMult, 5);
+    assert.equal(sut.gossip.tickMs, 25, 'the rest is the local preset');
+    assert.deepEqual(sut.gossipOverrides, { probeIntervalMs: 1000, probeTimeoutMs: 300, retransmitMult: 5 });
+    assert.equal(parseNodeConfig({}).gossip.probeIntervalMs, 400, 'no override: the lan preset');
+  });
+
+  it('names every bad --gossip-override pair in one line', () => {
+    assert.throws(
+      () => parseNodeConfig({ gossipOverride: 'probeIntervalMs=soon,bogus=1,gossipNodes=2.5,retransmitMult' }),
+      (err: unknown) => {
+        assert.ok(err instanceof InvalidInputError);
+        const msg = (err as Error).message;
+        for (const part of ['probeIntervalMs="soon" is not a duration', '"bogus" is not a gossip setting', 'retransmitMult="" is not a number']) {
+          assert.ok(msg.includes(part), `${part} in ${msg}`);
+        }
+        assert.ok(!msg.includes('\n'));
+        return true;
+      },
+    );
+    assert.throws(() => parseNodeConfig({ gossipOverride: 'gossipNodes=2.5' }), /--gossip-override: gossipNodes=2.5 must be an integer/);
+  });
+
   it('refuses a write quorum above the replicas', () => {
     assert.throws(() => parseNodeConfig({ replicas: '2', writeQuorum: '3' }), /exceeds --replicas/);
   });

@@ -5,6 +5,8 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { InvalidInputError } from '../common/errors';
+import { SwimConfig, parseGossipOverrides, resolveSwimConfig } from '../gossip/gossip.presets';
+import { InvalidSwimConfigError } from '../gossip/swim/swim.errors';
 import { HostPort, formatHostPort, parseAddressList, parseHostPort } from './address';
 import { parseDuration, parseSize } from './units';
 
@@ -29,6 +31,10 @@ export interface NodeConfig {
   clusterSecret: string | undefined;
   apiToken: string | undefined;
   gossipProfile: GossipProfile;
+  /** The profile's membership timings with --gossip-override applied. */
+  gossip: SwimConfig;
+  /** The settings --gossip-override changed, as given (for the start-up log). */
+  gossipOverrides: Partial<SwimConfig>;
   tombstoneTtlMs: number;
   repairGraceMs: number;
   /** Bytes per second for repair traffic; 0 = unlimited. */
@@ -112,6 +118,7 @@ const serveSchema = z.object({
   clusterSecret: z.string().optional(),
   apiToken: z.string().optional(),
   gossipProfile: oneOf('gossip-profile', ['lan', 'local'] as const),
+  gossipOverride: z.string().optional(),
   tombstoneTtl: duration('tombstone-ttl'),
   repairGrace: duration('repair-grace'),
   repairBandwidth: z.string().transform((s, ctx) => {
@@ -133,6 +140,7 @@ export function parseNodeConfig(raw: RawOptions): NodeConfig {
   if (o.writeQuorum !== undefined && o.writeQuorum > o.replicas) {
     problems.push(`--write-quorum ${o.writeQuorum} exceeds --replicas ${o.replicas}`);
   }
+  const gossip = parseGossip(o.gossipProfile, o.gossipOverride, problems);
   if (problems.length) throw new InvalidInputError(problems.join('; '));
   const dbPath = path.resolve(o.db);
   return {
@@ -148,6 +156,8 @@ export function parseNodeConfig(raw: RawOptions): NodeConfig {
     clusterSecret: o.clusterSecret || undefined,
     apiToken: o.apiToken || undefined,
     gossipProfile: o.gossipProfile,
+    gossip: gossip.config,
+    gossipOverrides: gossip.overrides,
     tombstoneTtlMs: o.tombstoneTtl,
     repairGraceMs: o.repairGrace,
     repairBandwidth: o.repairBandwidth,
@@ -175,6 +185,17 @@ function parseHttp(text: string | undefined, listen: HostPort, problems: string[
   const hp = parseHostPort(text);
   if (!hp) problems.push(`--http "${text}" must be host:port, :port or off`);
   return hp ?? 'off';
+}
+
+function parseGossip(profile: GossipProfile, text: string | undefined, problems: string[]): { config: SwimConfig; overrides: Partial<SwimConfig> } {
+  try {
+    const overrides = parseGossipOverrides(text ?? '');
+    return { config: resolveSwimConfig(profile, overrides), overrides };
+  } catch (err) {
+    if (!(err instanceof InvalidSwimConfigError)) throw err;
+    problems.push(`--gossip-override: ${err.problems.join('; ')}`);
+    return { config: resolveSwimConfig(profile), overrides: {} };
+  }
 }
 
 function definedOnly(raw: RawOptions): Record<string, string> {

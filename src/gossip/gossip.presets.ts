@@ -6,6 +6,7 @@
  * `local` is a faster one for tests on loopback, where messages take microseconds but two
  * cores are shared by several node processes, so it keeps enough slack for event-loop stalls.
  */
+import { parseDuration } from '../config/units';
 import { InvalidSwimConfigError } from './swim/swim.errors';
 
 /** The suspicion timeout bounds for a cluster of n live members (see swim/suspicion.ts). */
@@ -103,4 +104,38 @@ export function validateSwimConfig(config: SwimConfig): SwimConfig {
   if (config.suspicionMaxMult < 1) problems.push(`suspicionMaxMult=${config.suspicionMaxMult} must be >= 1`);
   if (problems.length > 0) throw new InvalidSwimConfigError(problems);
   return config;
+}
+
+const FIELDS = Object.keys(GOSSIP_PRESETS.lan) as Array<keyof SwimConfig>;
+
+/**
+ * The values of `--gossip-override`: `key=value` pairs separated by commas, each key a field
+ * of SwimConfig. A field ending in `Ms` takes a duration ("250ms", "1s"; a bare number is
+ * milliseconds), any other field a number. Throws InvalidSwimConfigError naming every bad pair.
+ */
+export function parseGossipOverrides(text: string): Partial<SwimConfig> {
+  const overrides: Partial<SwimConfig> = {};
+  const problems: string[] = [];
+  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    const key = (eq < 0 ? pair : pair.slice(0, eq).trim()) as keyof SwimConfig;
+    const value = eq < 0 ? '' : pair.slice(eq + 1).trim();
+    if (!FIELDS.includes(key)) {
+      problems.push(`"${key}" is not a gossip setting (one of ${FIELDS.join(', ')})`);
+      continue;
+    }
+    const n = key.endsWith('Ms') ? (/^\d+(\.\d+)?$/.test(value) ? Number(value) : parseDuration(value)) : value === '' ? NaN : Number(value);
+    if (n === undefined || !Number.isFinite(n)) {
+      problems.push(`${key}="${value}" is not ${key.endsWith('Ms') ? 'a duration (e.g. 250ms, 1s)' : 'a number'}`);
+      continue;
+    }
+    overrides[key] = n;
+  }
+  if (problems.length > 0) throw new InvalidSwimConfigError(problems);
+  return overrides;
+}
+
+/** A profile's preset with `overrides` applied, checked as a whole. */
+export function resolveSwimConfig(profile: GossipPresetName, overrides: Partial<SwimConfig> = {}): SwimConfig {
+  return validateSwimConfig({ ...GOSSIP_PRESETS[profile], ...overrides });
 }

@@ -22,7 +22,7 @@ import { PeerRepository } from '../peer-repository/peer.repository';
 import { PeerConnectionPool } from '../transport/connection-pool';
 import { NodeIdentity } from '../transport/node-identity';
 import { RemotePeer } from '../transport/handshake/handshake';
-import { GOSSIP_PRESETS, SwimConfig } from './gossip.presets';
+import { SwimConfig } from './gossip.presets';
 import { MEMBERSHIP_CHANGE, MemberView, MembershipChange } from './membership.types';
 import { Member } from './swim/member';
 import { SwimMembership, SwimOutput } from './swim/membership-state';
@@ -73,7 +73,7 @@ export class MembershipService implements OnModuleDestroy {
     private readonly pool: PeerConnectionPool,
     private readonly peers: PeerRepository,
   ) {
-    this.config = GOSSIP_PRESETS[nodeConfig.gossipProfile];
+    this.config = nodeConfig.gossip;
   }
 
   /** Loads stored peers, joins through --bootstrap, starts ticking. Called once the listener is bound. */

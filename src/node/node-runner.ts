@@ -48,6 +48,10 @@ export async function runNode(config: NodeConfig): Promise<void> {
     startupMark('p2p listener bound');
     const http = await listenHttp(app, config);
     startupMark('http bound');
+    const overridden = Object.entries(config.gossipOverrides);
+    if (overridden.length > 0) {
+      log.log(`gossip profile ${config.gossipProfile} with ${overridden.map(([k, v]) => `${k}=${v}`).join(', ')} (--gossip-override)`);
+    }
     if (!config.clusterSecret) {
       log.warn('no cluster secret set: any node that can reach this port can join (set --cluster-secret or P2P_CLUSTER_SECRET)');
     }

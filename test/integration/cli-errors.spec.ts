@@ -41,6 +41,17 @@ describe('CLI errors and edge cases', () => {
     assertOneLineError(await runCli(['serve', '--listen', 'nonsense', '--replicas', '0', '--db', path.join(dir, 'x.db')]), 2, /--listen.*--replicas/);
     assertOneLineError(await runCli(['store', 'k', path.join(dir, 'f'), '--bootstrap', 'not an address']), 2, /--bootstrap/);
     assertOneLineError(await runCli(['cleanup', '--db', path.join(dir, 'c.db'), '--older-than', 'soon']), 2, /--older-than/);
+    assertOneLineError(
+      await runCli(['serve', '--gossip-override', 'probeIntervalMs=100ms,probeTimeoutMs=1s', '--db', path.join(dir, 'g.db')]),
+      2,
+      /--gossip-override: probeTimeoutMs=1000 must be below probeIntervalMs=100/,
+    );
+  });
+
+  it('serve takes --gossip-override and says what it changed', async () => {
+    const b = await harness.start({ name: 'b', bootstrap: [a.p2p], args: ['--gossip-override', 'probeIntervalMs=300ms,retransmitMult=5'] });
+    assert.match(b.logs(), /gossip profile local with probeIntervalMs=300, retransmitMult=5 \(--gossip-override\)/);
+    await b.stop();
   });
 
   it('an invalid key is exit 2', async () => {
@@ -66,7 +77,7 @@ describe('CLI errors and edge cases', () => {
     const top = await runCli(['--help']);
     for (const cmd of ['serve', 'store', 'get', 'delete', 'peers', 'cleanup', 'files', 'shares']) assert.match(top.stdout, new RegExp(`\\b${cmd}\\b`));
     const serve = await runCli(['serve', '--help']);
-    for (const flag of ['--listen', '--db', '--bootstrap', '--advertise', '--replicas', '--write-quorum', '--http', '--cluster-secret', '--api-token', '--gossip-profile', '--tombstone-ttl', '--repair-grace', '--repair-bandwidth', '--log-level', '--log-format']) {
+    for (const flag of ['--listen', '--db', '--bootstrap', '--advertise', '--replicas', '--write-quorum', '--http', '--cluster-secret', '--api-token', '--gossip-profile', '--gossip-override', '--tombstone-ttl', '--repair-grace', '--repair-bandwidth', '--log-level', '--log-format']) {
       assert.ok(serve.stdout.includes(flag), `serve --help mentions ${flag}`);
     }
     const unknown = await runCli(['store', '--no-such-flag']);

@@ -70,6 +70,15 @@ export class ServeCommand extends CommandRunner {
     return v;
   }
 
+  @Option({
+    flags: '--gossip-override <key=value,...>',
+    description: 'change single membership timings of the profile, e.g. probeIntervalMs=1s,retransmitMult=5 (docs/membership.md lists them)',
+    env: 'P2P_GOSSIP_OVERRIDE',
+  })
+  parseGossipOverride(v: string) {
+    return v;
+  }
+
   @Option({ flags: '--tombstone-ttl <duration>', description: 'how long a delete is remembered (default 7d)', env: 'P2P_TOMBSTONE_TTL' })
   parseTombstoneTtl(v: string) {
     return v;
