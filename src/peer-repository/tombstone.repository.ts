@@ -27,6 +27,10 @@ export class TombstoneRepository {
     return (await this.repo.find({ order: { key: 'ASC' } })).map((r) => ({ key: r.key, version: r.version, deletedAt: Number(r.deletedAt) }));
   }
 
+  async count(): Promise<number> {
+    return this.repo.count();
+  }
+
   /**
    * Records a delete (keeping the newer of two tombstones) and removes the key's manifest and
    * shares when the manifest is older, in one transaction. True when a manifest was removed.

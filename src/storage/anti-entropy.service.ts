@@ -8,13 +8,15 @@
  * handed off and dropped only once every placed holder confirmed a copy.
  *
  * Placement for repair counts members dead for less than --repair-grace, so a restart does
- * not shuffle data; after the grace the next holders in rendezvous order take over.
+ * not shuffle data; after the grace the next holders in rendezvous order take over. Membership
+ * events start a round at once (repair-trigger.ts) besides the periodic ones.
  */
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { describeError } from '../common/errors';
 import { NODE_CONFIG } from '../config/config.tokens';
 import type { NodeConfig } from '../config/node-config';
 import { MembershipService } from '../gossip/membership.service';
+import { MEMBERSHIP_CHANGE, MembershipChange } from '../gossip/membership.types';
 import { FileRepository } from '../peer-repository/file.repository';
 import { TombstoneRepository } from '../peer-repository/tombstone.repository';
 import { NodeIdentity } from '../transport/node-identity';
@@ -27,6 +29,7 @@ import { HANDOFF_KEYS_PER_ROUND, SYNC_INTERVAL_MS } from './sync-timings';
 import { compareVersions } from './version';
 import { RepairThrottle } from './repair-throttle';
 import { QuarantineService } from './quarantine.service';
+import { RepairTrigger } from './repair-trigger';
 
 export interface SyncRoundResult {
   peer: string;
@@ -47,6 +50,10 @@ export class AntiEntropyService implements OnModuleDestroy {
   onPending: ((pending: number, underReplicated: number) => void) | undefined;
   /** Keys whose last push to some peer failed, by peer: under-replicated until a push succeeds. */
   private readonly shortOf = new Map<string, Set<string>>();
+  private readonly trigger: RepairTrigger;
+  /** A membership change asked for a round while one was running: run again after it. */
+  private rerun: { peer?: string } | undefined;
+  private readonly onMembershipChange = (change: MembershipChange) => this.trigger.onChange(change);
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
@@ -58,18 +65,34 @@ export class AntiEntropyService implements OnModuleDestroy {
     private readonly router: ReplicaRouter,
     private readonly throttle: RepairThrottle,
     private readonly quarantine: QuarantineService,
-  ) {}
+  ) {
+    const holdsData = async () => (await files.count()) > 0 || (await tombstones.count()) > 0;
+    this.trigger = new RepairTrigger(config.repairGraceMs, holdsData, (peer) => this.runSoon(peer));
+  }
 
   start(): void {
+    this.membership.changes.on(MEMBERSHIP_CHANGE, this.onMembershipChange);
     this.schedule();
   }
 
   onModuleDestroy(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.membership.changes.off(MEMBERSHIP_CHANGE, this.onMembershipChange);
+    this.trigger.stop();
   }
 
-  /** Runs one round now (tests and membership changes call this); rounds never overlap. */
+  /** A round now, or right after the one running. */
+  private runSoon(peer?: string): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.rerun = { peer };
+      return;
+    }
+    this.runOnce(peer).catch((err) => this.logger.warn(`anti-entropy round failed: ${describeError(err)}`));
+  }
+
+  /** Runs one round now (the timer, membership changes and tests call this); rounds never overlap. */
   async runOnce(peerId?: string): Promise<SyncRoundResult | undefined> {
     if (this.running) return undefined;
     this.running = true;
@@ -91,6 +114,9 @@ export class AntiEntropyService implements OnModuleDestroy {
       throw err;
     } finally {
       this.running = false;
+      const again = this.rerun;
+      this.rerun = undefined;
+      if (again) setImmediate(() => this.runSoon(again.peer));
     }
   }
 
