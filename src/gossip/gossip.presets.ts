@@ -124,8 +124,8 @@ export function parseGossipOverrides(text: string): Partial<SwimConfig> {
       problems.push(`"${key}" is not a gossip setting (one of ${FIELDS.join(', ')})`);
       continue;
     }
-    const n = key.endsWith('Ms') ? (/^\d+(\.\d+)?$/.test(value) ? Number(value) : parseDuration(value)) : value === '' ? NaN : Number(value);
-    if (n === undefined || !Number.isFinite(n)) {
+    const n = settingValue(key, value);
+    if (n === undefined) {
       problems.push(`${key}="${value}" is not ${key.endsWith('Ms') ? 'a duration (e.g. 250ms, 1s)' : 'a number'}`);
       continue;
     }
@@ -133,6 +133,14 @@ export function parseGossipOverrides(text: string): Partial<SwimConfig> {
   }
   if (problems.length > 0) throw new InvalidSwimConfigError(problems);
   return overrides;
+}
+
+/** A setting's number, or undefined when `value` is not one (range checks come later). */
+function settingValue(key: keyof SwimConfig, value: string): number | undefined {
+  if (value === '') return undefined;
+  if (key.endsWith('Ms') && !/^\d+(\.\d+)?$/.test(value)) return parseDuration(value);
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
 }
 
 /** A profile's preset with `overrides` applied, checked as a whole. */

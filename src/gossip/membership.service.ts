@@ -4,9 +4,8 @@
  * The core is pure; this shell owns what it must not: a timer that ticks it, the transport
  * that carries its messages (`gossip.swim` events over our TCP protocol; a refused connection
  * is reported back at once as a failed send), how late its own ticks run (the event-loop lag
- * it uses for local health),
- * the database where members are kept across restarts, and the log lines and events the rest
- * of the node reads. A restarted node starts with an incarnation above any it had before
+ * it uses for local health), the database where members are kept across restarts, and the log
+ * lines and events the rest of the node reads. A restarted node starts with an incarnation above any it had before
  * (seconds since the epoch), so stale suspicions about it are overridden.
  *
  * The facade the storage layer uses: `placementIds()`, `repairPlacementIds()`, `addressOf()`,
