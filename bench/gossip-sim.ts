@@ -1,7 +1,7 @@
 /**
  * SWIM at scale in the deterministic simulator: join dissemination and failure detection.
  *
- *   node dist/bench/gossip-sim.js [N=10000] [--loss 0.05] [--seed 1] [--preset lan|local]
+ *   npm run bench:gossip-sim -- [N=10000] [--loss 0.05] [--seed 1] [--preset lan|local]
  *
  * First the small clusters HashiCorp Serf publishes LAN figures for (N = 10 and 50, chain
  * bootstrap, loopback-like delays, no loss), against the targets of docs/membership.md; then

@@ -48,10 +48,15 @@ describe('CLI errors and edge cases', () => {
     );
   });
 
-  it('serve takes --gossip-override and says what it changed', async () => {
-    const b = await harness.start({ name: 'b', bootstrap: [a.p2p], args: ['--gossip-override', 'probeIntervalMs=300ms,retransmitMult=5'] });
-    assert.match(b.logs(), /gossip profile local with probeIntervalMs=300, retransmitMult=5 \(--gossip-override\)/);
-    await b.stop();
+  it('serve takes --gossip-override, says what it changed, and runs with it', async () => {
+    const b = await harness.start({ name: 'b', bootstrap: [a.p2p], args: ['--gossip-override', 'gossipIntervalMs=500ms,retransmitMult=5'] });
+    assert.match(b.logs(), /gossip profile local with gossipIntervalMs=500, retransmitMult=5 \(--gossip-override\)/);
+    // A leaving node keeps gossiping for 4 gossip intervals (at most 2 s): 0.2 s in local,
+    // 2 s with the override.
+    assert.equal(await b.stop('SIGTERM'), 0);
+    const at = (what: string) => Date.parse(/\d{4}-\d\d-\d\dT[\d:.]+Z/.exec(b.logs().split('\n').find((l) => l.includes(what)) ?? '')?.[0] ?? '');
+    const leaving = at('leaving the cluster');
+    assert.ok(at('stopped') - leaving >= 1900, `left after ${at('stopped') - leaving} ms`);
   });
 
   it('an invalid key is exit 2', async () => {
