@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import { parseHostPort } from '../src/config/address';
 import { PROJECT_ROOT } from '../test/helpers/cli-runner';
 import { NodeHarness, TestNode, rssKiB } from '../test/helpers/node-harness';
 
@@ -23,7 +24,7 @@ const POLL_MS = 100;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 function getJson(address: string, urlPath: string): Promise<unknown> {
-  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+  const { host, port } = parseHostPort(address)!;
   return new Promise((resolve, reject) => {
     const req = http.get({ host, port, path: urlPath, agent, timeout: 5000 }, (res) => {
       let body = '';
@@ -78,13 +79,7 @@ async function timeUntil(nodes: TestNode[], t0: number, done: (s: Map<string, st
  * what the nodes knew, without the delay of polling them.
  */
 function heardOf(nodes: TestNode[], address: string, t0: number): number[] {
-  const out: number[] = [];
-  for (const node of nodes) {
-    const line = node.logs().split('\n').find((l) => l.includes(`peer ${address}`));
-    const at = line ? Date.parse(/\d{4}-\d\d-\d\dT[\d:.]+Z/.exec(line)?.[0] ?? '') : NaN;
-    if (Number.isFinite(at)) out.push(at - t0);
-  }
-  return out;
+  return nodes.map((node) => node.loggedAt(`peer ${address}`)).flatMap((at) => (at === undefined ? [] : [at - t0]));
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

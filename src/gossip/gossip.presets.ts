@@ -88,13 +88,16 @@ export const GOSSIP_PRESETS: Record<GossipPresetName, SwimConfig> = {
   },
 };
 
+/** Every setting of SwimConfig. */
+const FIELDS = Object.keys(GOSSIP_PRESETS.lan) as Array<keyof SwimConfig>;
+
 /** Rejects a configuration the state machine cannot honour, naming every bad value at once. */
 export function validateSwimConfig(config: SwimConfig): SwimConfig {
   const problems: string[] = [];
   const positive = (name: keyof SwimConfig) => {
     if (!Number.isFinite(config[name]) || config[name] <= 0) problems.push(`${name}=${config[name]} must be > 0`);
   };
-  for (const name of Object.keys(GOSSIP_PRESETS.lan) as Array<keyof SwimConfig>) positive(name);
+  for (const name of FIELDS) positive(name);
   for (const name of ['indirectChecks', 'gossipNodes', 'maxPiggyback', 'broadcastQueueMax', 'suspicionConfirmations'] as const) {
     if (!Number.isInteger(config[name])) problems.push(`${name}=${config[name]} must be an integer`);
   }
@@ -105,8 +108,6 @@ export function validateSwimConfig(config: SwimConfig): SwimConfig {
   if (problems.length > 0) throw new InvalidSwimConfigError(problems);
   return config;
 }
-
-const FIELDS = Object.keys(GOSSIP_PRESETS.lan) as Array<keyof SwimConfig>;
 
 /**
  * The values of `--gossip-override`: `key=value` pairs separated by commas, each key a field

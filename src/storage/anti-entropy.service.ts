@@ -89,7 +89,12 @@ export class AntiEntropyService implements OnModuleDestroy {
       this.rerun = { peer };
       return;
     }
-    this.runOnce(peer).catch((err) => this.logger.warn(`anti-entropy round failed: ${describeError(err)}`));
+    void this.runLogged(peer);
+  }
+
+  /** A round whose failure is logged rather than thrown. */
+  private runLogged(peer?: string): Promise<unknown> {
+    return this.runOnce(peer).catch((err) => this.logger.warn(`anti-entropy round failed: ${describeError(err)}`));
   }
 
   /** Runs one round now (the timer, membership changes and tests call this); rounds never overlap. */
@@ -276,9 +281,7 @@ export class AntiEntropyService implements OnModuleDestroy {
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.runOnce()
-        .catch((err) => this.logger.warn(`anti-entropy round failed: ${describeError(err)}`))
-        .finally(() => this.schedule());
+      void this.runLogged().finally(() => this.schedule());
     }, SYNC_INTERVAL_MS[this.config.gossipProfile]);
     this.timer.unref();
   }

@@ -1,34 +1,7 @@
-import { describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MembershipChange, MembershipEventType } from '../gossip/membership.types';
-import { RepairTrigger, RepairTriggerTimers } from './repair-trigger';
-
-/** Timers that run only when the test says time has passed. */
-class HandTimers implements RepairTriggerTimers {
-  private now = 0;
-  private readonly pending = new Map<number, { at: number; fn: () => void }>();
-  private next = 1;
-
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.next++;
-    this.pending.set(id, { at: this.now + ms, fn });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-
-  advance(ms: number): void {
-    this.now += ms;
-    for (const [id, t] of [...this.pending]) {
-      if (t.at <= this.now) {
-        this.pending.delete(id);
-        t.fn();
-      }
-    }
-  }
-}
+import { RepairTrigger } from './repair-trigger';
 
 const change = (type: MembershipEventType, nodeId: string): MembershipChange => ({
   type,
@@ -39,13 +12,16 @@ const change = (type: MembershipEventType, nodeId: string): MembershipChange => 
 const settle = () => new Promise((r) => setImmediate(r));
 
 function build(holds = true) {
-  const timers = new HandTimers();
   const rounds: Array<string | undefined> = [];
-  const sut = new RepairTrigger(60_000, async () => holds, (peer) => rounds.push(peer), timers);
-  return { sut, timers, rounds };
+  const sut = new RepairTrigger(60_000, async () => holds, (peer) => rounds.push(peer));
+  return { sut, rounds };
 }
 
 describe('RepairTrigger', () => {
+  // The grace timers run only when a test moves time on (mock.timers.tick).
+  beforeEach(() => mock.timers.enable({ apis: ['setTimeout'] }));
+  afterEach(() => mock.timers.reset());
+
   it('starts a round with a member that joins or comes back, and a round when one leaves', async () => {
     const { sut, rounds } = build();
     sut.onChange(change('joined', 'a'));
@@ -56,16 +32,16 @@ describe('RepairTrigger', () => {
   });
 
   it('starts a round for a dead member only once --repair-grace has passed, and not if it came back', async () => {
-    const { sut, timers, rounds } = build();
+    const { sut, rounds } = build();
     sut.onChange(change('dead', 'd'));
     sut.onChange(change('dead', 'e'));
-    timers.advance(59_000);
+    mock.timers.tick(59_000);
     await settle();
     assert.deepEqual(rounds, []);
     sut.onChange(change('recovered', 'e'));
     await settle();
     assert.deepEqual(rounds, ['e'], 'the comeback is a round with it');
-    timers.advance(2_000);
+    mock.timers.tick(2_000);
     await settle();
     assert.deepEqual(rounds, ['e', undefined], 'only d is repaired around');
   });
@@ -77,16 +53,16 @@ describe('RepairTrigger', () => {
     assert.deepEqual(busy.rounds, []);
     const empty = build(false);
     for (const type of ['joined', 'left', 'recovered', 'dead'] as const) empty.sut.onChange(change(type, 'a'));
-    empty.timers.advance(120_000);
+    mock.timers.tick(120_000);
     await settle();
     assert.deepEqual(empty.rounds, []);
   });
 
   it('stop() drops the rounds waiting for a grace', async () => {
-    const { sut, timers, rounds } = build();
+    const { sut, rounds } = build();
     sut.onChange(change('dead', 'd'));
     sut.stop();
-    timers.advance(120_000);
+    mock.timers.tick(120_000);
     await settle();
     assert.deepEqual(rounds, []);
   });

@@ -14,26 +14,15 @@ import type { MembershipChange } from '../gossip/membership.types';
 /** How much after the grace a dead member's round runs, so the member is past it for sure. */
 const AFTER_GRACE_MS = 100;
 
-export interface RepairTriggerTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const systemTimers: RepairTriggerTimers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
 export class RepairTrigger {
   /** Rounds waiting for a dead member's grace to pass, by member. */
-  private readonly afterGrace = new Map<string, unknown>();
+  private readonly afterGrace = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly graceMs: number,
     private readonly holdsData: () => Promise<boolean>,
     /** Runs a round, with `peer` when given. */
     private readonly run: (peer?: string) => void,
-    private readonly timers: RepairTriggerTimers = systemTimers,
   ) {}
 
   onChange(change: MembershipChange): void {
@@ -52,10 +41,10 @@ export class RepairTrigger {
         this.cancel(id);
         this.afterGrace.set(
           id,
-          this.timers.setTimeout(() => {
+          setTimeout(() => {
             this.afterGrace.delete(id);
             this.whenHoldingData();
-          }, this.graceMs + AFTER_GRACE_MS),
+          }, this.graceMs + AFTER_GRACE_MS).unref(),
         );
         break;
       default:
@@ -68,8 +57,7 @@ export class RepairTrigger {
   }
 
   private cancel(id: string): void {
-    if (!this.afterGrace.has(id)) return;
-    this.timers.clearTimeout(this.afterGrace.get(id));
+    clearTimeout(this.afterGrace.get(id));
     this.afterGrace.delete(id);
   }
 

@@ -26,6 +26,8 @@ export interface TestNode {
   dbPath: string;
   process: ChildProcess;
   logs(): string;
+  /** When the node first logged a line containing `text` (ms since the epoch, from the line's timestamp). */
+  loggedAt(text: string): number | undefined;
   /** Sends a signal and waits for the exit (SIGKILL after `graceMs`). */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | null>;
   kill(): Promise<number | null>;
@@ -83,6 +85,7 @@ export class NodeHarness {
       dbPath,
       process: child,
       logs: () => output,
+      loggedAt: (text) => logTime(output, text),
       stop: async (signal = 'SIGTERM', graceMs = 10_000) => {
         if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
         child.kill(signal);
@@ -145,6 +148,13 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** The ISO-8601 timestamp of the first line of `output` that contains `text`, in ms. */
+function logTime(output: string, text: string): number | undefined {
+  const line = output.split('\n').find((l) => l.includes(text));
+  const at = Date.parse(/\d{4}-\d\d-\d\dT[\d:.]+Z/.exec(line ?? '')?.[0] ?? '');
+  return Number.isFinite(at) ? at : undefined;
 }
 
 export function rssKiB(pid: number | undefined): number {
