@@ -24,6 +24,10 @@ import { PACKAGE_VERSION } from '../common/version';
 import { startupMark } from '../common/startup-trace';
 
 export async function runNode(config: NodeConfig): Promise<void> {
+  // Listen for SIGTERM/SIGINT before anything else: a supervisor (or a test) may signal the
+  // moment it reads the ready line, and without a listener Node's default action would kill the
+  // node without a graceful leave. A signal during start-up lets the start finish, then leaves.
+  const stopRequested = untilSignal();
   const logger = createNodeLogger(config.logLevel, config.logFormat);
   // No body parser: PUT /v1/files streams the raw request body whatever its content type.
   startupMark('building the node');
@@ -68,7 +72,7 @@ export async function runNode(config: NodeConfig): Promise<void> {
     await app.close().catch(() => undefined);
     throw err;
   }
-  await untilSignal();
+  await stopRequested;
   log.log('leaving the cluster');
   status.leaving = true;
   await app.get(MembershipService).leave().catch((err) => log.warn(`leave failed: ${describeError(err)}`));

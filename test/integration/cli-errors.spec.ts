@@ -53,7 +53,7 @@ describe('CLI errors and edge cases', () => {
     assert.match(b.logs(), /gossip profile local with gossipIntervalMs=500, retransmitMult=5 \(--gossip-override\)/);
     // A leaving node keeps gossiping for 4 gossip intervals (at most 2 s): 0.2 s in local,
     // 2 s with the override.
-    assert.equal(await b.stop('SIGTERM'), 0);
+    assert.equal(await b.stop('SIGTERM'), 0, b.logs());
     const leftAfter = b.loggedAt('stopped')! - b.loggedAt('leaving the cluster')!;
     assert.ok(leftAfter >= 1900, `left after ${leftAfter} ms`);
   });
