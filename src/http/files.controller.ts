@@ -24,8 +24,8 @@ export class FilesController {
 
   @Get()
   async list() {
-    const files = await this.files.list();
-    return files.map((f) => ({ key: f.key, size: f.size, contentHash: f.contentHash, version: f.version, chunks: f.chunks.length, createdAt: new Date(f.createdAt).toISOString() }));
+    const files = await this.files.summaries();
+    return files.map((f) => ({ key: f.key, size: f.size, contentHash: f.contentHash, version: f.version, chunks: f.chunkCount, createdAt: new Date(f.createdAt).toISOString() }));
   }
 
   @Put(':key')

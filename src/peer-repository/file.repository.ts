@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import { FileEntity, ShareEntity, TombstoneEntity } from './entities';
+import { FileChunkEntity, FileEntity, ShareEntity, TombstoneEntity } from './entities';
 import { writeTransaction } from './write-lock';
 
 export interface FileManifest {
@@ -13,22 +13,45 @@ export interface FileManifest {
   createdAt: number;
 }
 
-/** The manifests this node holds. */
+/** A manifest's identity without its chunk list (listings). */
+export type FileSummary = Omit<FileManifest, 'chunks'> & { chunkCount: number };
+
+/** Rows per INSERT into file_chunks: three parameters each, far below SQLite's limit. */
+const CHUNK_ROWS_PER_INSERT = 500;
+
+/** The manifests this node holds; their chunk lists are rows of `file_chunks`. */
 @Injectable()
 export class FileRepository {
   private readonly repo: Repository<FileEntity>;
+  private readonly chunkRows: Repository<FileChunkEntity>;
 
   constructor(private readonly dataSource: DataSource) {
     this.repo = dataSource.getRepository(FileEntity);
+    this.chunkRows = dataSource.getRepository(FileChunkEntity);
   }
 
   async get(key: string): Promise<FileManifest | null> {
     const row = await this.repo.findOneBy({ key });
-    return row ? fromRow(row) : null;
+    if (!row) return null;
+    const chunks = await this.chunkRows.find({ select: { hash: true }, where: { key }, order: { idx: 'ASC' } });
+    return { ...fromRow(row), chunks: chunks.map((c) => c.hash) };
   }
 
+  /** Every held manifest with its chunk list (for a full listing; no timer calls this). */
   async list(): Promise<FileManifest[]> {
-    return (await this.repo.find({ order: { key: 'ASC' } })).map(fromRow);
+    const rows = await this.repo.find({ order: { key: 'ASC' } });
+    const chunks = new Map<string, string[]>();
+    for (const c of await this.chunkRows.find({ order: { key: 'ASC', idx: 'ASC' } })) {
+      const list = chunks.get(c.key);
+      if (list) list.push(c.hash);
+      else chunks.set(c.key, [c.hash]);
+    }
+    return rows.map((r) => ({ ...fromRow(r), chunks: chunks.get(r.key) ?? [] }));
+  }
+
+  /** Every held manifest without its chunks, in key order. */
+  async summaries(): Promise<FileSummary[]> {
+    return (await this.repo.find({ order: { key: 'ASC' } })).map((r) => ({ ...fromRow(r), chunkCount: Number(r.chunkCount) }));
   }
 
   /** Key and version of every held manifest (what anti-entropy compares), without chunk lists. */
@@ -40,34 +63,76 @@ export class FileRepository {
     return this.repo.count();
   }
 
+  /** Whether any held manifest names this chunk (one index lookup). */
+  async isReferenced(hash: string): Promise<boolean> {
+    return (await this.chunkRows.findOne({ select: { key: true }, where: { hash } })) !== null;
+  }
+
+  /** Keys of the held manifests that name this chunk. */
+  async keysUsing(hash: string): Promise<string[]> {
+    const rows = await this.chunkRows.find({ select: { key: true }, where: { hash } });
+    return [...new Set(rows.map((r) => r.key))];
+  }
+
+  /**
+   * Up to `limit` distinct referenced chunk hashes after `after` in hash order, read through
+   * the hash index (the scrubber's cursor: each pass costs its own few rows, not the store's).
+   */
+  async referencedHashesAfter(after: string, limit: number): Promise<string[]> {
+    const rows: Array<{ hash: string }> = await this.dataSource.query(
+      'SELECT DISTINCT "hash" FROM "file_chunks" WHERE "hash" > ? ORDER BY "hash" LIMIT ?',
+      [after, limit],
+    );
+    return rows.map((r) => r.hash);
+  }
+
+  /** Every distinct referenced chunk hash (tests and offline tools; timers use the lookups above). */
   async referencedChunkHashes(): Promise<Set<string>> {
-    const rows = await this.repo.find({ select: { chunks: true } });
-    const out = new Set<string>();
-    for (const r of rows) for (const h of JSON.parse(r.chunks) as string[]) out.add(h);
-    return out;
+    const rows: Array<{ hash: string }> = await this.dataSource.query('SELECT DISTINCT "hash" FROM "file_chunks"');
+    return new Set(rows.map((r) => r.hash));
   }
 
   /**
    * Makes `manifest` the held version of its key, with `holders` as its shares, in one
    * transaction. Refused (false) when a tombstone or a stored manifest is at least as new.
+   * When given, `replaced` receives the chunk list of the version it replaced (to be freed).
    */
-  saveManifest(manifest: FileManifest, holders: string[]): Promise<boolean> {
+  saveManifest(manifest: FileManifest, holders: string[], replaced?: string[]): Promise<boolean> {
     return writeTransaction(this.dataSource, async (m) => {
       const tombstone = await m.getRepository(TombstoneEntity).findOneBy({ key: manifest.key });
       if (tombstone && tombstone.version >= manifest.version) return false;
       const current = await m.getRepository(FileEntity).findOneBy({ key: manifest.key });
       if (current && current.version >= manifest.version) return false;
+      if (current && replaced) replaced.push(...(await chunkHashesOf(m, manifest.key)));
       await m.getRepository(FileEntity).save(toRow(manifest));
+      await writeChunkRows(m, manifest.key, manifest.chunks);
       await replaceShares(m, manifest.key, manifest.version, holders);
       return true;
     });
   }
 
   async delete(key: string): Promise<void> {
-    await writeTransaction(this.dataSource, async (m) => {
-      await m.getRepository(FileEntity).delete({ key });
-      await m.getRepository(ShareEntity).delete({ key });
-    });
+    await writeTransaction(this.dataSource, (m) => removeManifestRows(m, key));
+  }
+}
+
+/** Removes a manifest, its chunk rows and its shares (inside the caller's transaction). */
+export async function removeManifestRows(m: EntityManager, key: string): Promise<void> {
+  await m.getRepository(FileEntity).delete({ key });
+  await m.getRepository(FileChunkEntity).delete({ key });
+  await m.getRepository(ShareEntity).delete({ key });
+}
+
+export async function chunkHashesOf(m: EntityManager, key: string): Promise<string[]> {
+  const rows = await m.getRepository(FileChunkEntity).find({ select: { hash: true }, where: { key }, order: { idx: 'ASC' } });
+  return rows.map((r) => r.hash);
+}
+
+async function writeChunkRows(m: EntityManager, key: string, chunks: string[]): Promise<void> {
+  const table = m.getRepository(FileChunkEntity);
+  await table.delete({ key });
+  for (let i = 0; i < chunks.length; i += CHUNK_ROWS_PER_INSERT) {
+    await table.insert(chunks.slice(i, i + CHUNK_ROWS_PER_INSERT).map((hash, j) => ({ key, idx: i + j, hash })));
   }
 }
 
@@ -80,17 +145,16 @@ export async function replaceShares(m: EntityManager, key: string, version: stri
 }
 
 function toRow(f: FileManifest): FileEntity {
-  return { key: f.key, version: f.version, size: f.size, contentHash: f.contentHash, chunkSize: f.chunkSize, chunks: JSON.stringify(f.chunks), createdAt: f.createdAt };
+  return { key: f.key, version: f.version, size: f.size, contentHash: f.contentHash, chunkSize: f.chunkSize, chunkCount: f.chunks.length, createdAt: f.createdAt };
 }
 
-function fromRow(r: FileEntity): FileManifest {
+function fromRow(r: FileEntity): Omit<FileManifest, 'chunks'> {
   return {
     key: r.key,
     version: r.version,
     size: Number(r.size),
     contentHash: r.contentHash,
     chunkSize: Number(r.chunkSize),
-    chunks: JSON.parse(r.chunks) as string[],
     createdAt: Number(r.createdAt),
   };
 }

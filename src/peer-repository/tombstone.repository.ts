@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, LessThan, Repository } from 'typeorm';
-import { FileEntity, ShareEntity, TombstoneEntity } from './entities';
+import { FileEntity, TombstoneEntity } from './entities';
+import { chunkHashesOf, removeManifestRows } from './file.repository';
 import { serialized, writeTransaction } from './write-lock';
 
 export interface TombstoneRecord {
@@ -33,17 +34,18 @@ export class TombstoneRepository {
 
   /**
    * Records a delete (keeping the newer of two tombstones) and removes the key's manifest and
-   * shares when the manifest is older, in one transaction. True when a manifest was removed.
+   * shares when the manifest is older, in one transaction. True when a manifest was removed;
+   * `freed`, when given, then receives the removed manifest's chunk list.
    */
-  applyDelete(key: string, version: string, at = Date.now()): Promise<boolean> {
+  applyDelete(key: string, version: string, at = Date.now(), freed?: string[]): Promise<boolean> {
     return writeTransaction(this.dataSource, async (m) => {
       const tombstones = m.getRepository(TombstoneEntity);
       const existing = await tombstones.findOneBy({ key });
       if (!existing || existing.version < version) await tombstones.save({ key, version, deletedAt: at });
       const manifest = await m.getRepository(FileEntity).findOneBy({ key });
       if (!manifest || manifest.version >= version) return false;
-      await m.getRepository(FileEntity).delete({ key });
-      await m.getRepository(ShareEntity).delete({ key });
+      if (freed) freed.push(...(await chunkHashesOf(m, key)));
+      await removeManifestRows(m, key);
       return true;
     });
   }

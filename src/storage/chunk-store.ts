@@ -67,7 +67,7 @@ export class ChunkStore {
   async put(hash: string, data: Buffer, options: PutOptions = {}): Promise<boolean> {
     const target = this.pathOf(hash);
     if (!options.alreadyVerified && sha256Hex(data) !== hash) throw new ChunkCorruptError(hash, 'chunk to store');
-    if (await exists(target)) return false;
+    if (await this.reuse(target, data.length)) return false;
     const tmp = path.join(this.tmpDir, randomBytes(12).toString('hex'));
     const fd = await openFd(tmp, 'w');
     try {
@@ -84,6 +84,19 @@ export class ChunkStore {
       await fs.rename(tmp, target);
     });
     if (!options.deferFolderSync) await syncDir(dir);
+    return true;
+  }
+
+  /**
+   * True when the chunk is already here whole: its age is then refreshed, so the orphan sweep
+   * does not take a chunk a store has just reused. A file of the wrong size (damaged) is not
+   * reused: the caller writes the bytes again over it.
+   */
+  private async reuse(target: string, size: number): Promise<boolean> {
+    const st = await fs.stat(target).catch(() => undefined);
+    if (!st || st.size !== size) return false;
+    const now = new Date();
+    await fs.utimes(target, now, now).catch(() => undefined);
     return true;
   }
 

@@ -7,13 +7,15 @@ import { Injectable, Logger } from '@nestjs/common';
 import { FileManifest, FileRepository } from '../peer-repository/file.repository';
 import { TombstoneRepository } from '../peer-repository/tombstone.repository';
 import { ChunkStore, PutOptions } from './chunk-store';
+import { ChunkGuard } from './chunk-guard';
 import { CopyCheck, ManifestReport } from './storage.types';
 import { ChunkNotFoundError } from './storage.errors';
-import { compareVersions } from './version';
 
 @Injectable()
 export class LocalReplica {
   private readonly logger = new Logger('Storage');
+  /** Pins chunks awaiting a commit and keeps collection from interleaving with one (chunk-guard.ts). */
+  readonly guard = new ChunkGuard();
 
   constructor(
     readonly chunks: ChunkStore,
@@ -21,8 +23,14 @@ export class LocalReplica {
     private readonly tombstones: TombstoneRepository,
   ) {}
 
-  /** See ChunkStore.put: a chunk put with `deferFolderSync` is durable once a manifest naming it is committed. */
-  putChunk(hash: string, data: Buffer, options: PutOptions = {}): Promise<boolean> {
+  /**
+   * See ChunkStore.put. A chunk put with `deferFolderSync` belongs to a store or a copy whose
+   * manifest commit follows: it is durable once that commit is, and pinned until then, even
+   * when the chunk was already here.
+   */
+  async putChunk(hash: string, data: Buffer, options: PutOptions = {}): Promise<boolean> {
+    if (options.deferFolderSync) this.guard.pin([hash]);
+    await this.guard.settled([hash]);
     return this.chunks.put(hash, data, options);
   }
 
@@ -38,16 +46,30 @@ export class LocalReplica {
 
   /**
    * Makes a manifest visible on this node, only once every chunk it names is on disk
-   * (verified on write). Returns false when a newer version or a tombstone wins.
+   * (verified on write). Returns false when a newer version or a tombstone wins. The chunks are
+   * pinned while it runs, so no collection deletes one between the check and the save; their
+   * pins from the store's puts come off after it, and the chunks of the version it replaced, or
+   * of a refused manifest, are freed where nothing else uses them.
    */
   async commitManifest(manifest: FileManifest, holders: string[]): Promise<boolean> {
     const hashes = new Set(manifest.chunks);
-    for (const hash of hashes) {
-      if (!(await this.chunks.has(hash))) throw new ChunkNotFoundError(hash);
+    const replaced: string[] = [];
+    let saved = false;
+    this.guard.pin(hashes);
+    try {
+      await this.guard.settled(hashes);
+      for (const hash of hashes) {
+        if (!(await this.chunks.has(hash))) throw new ChunkNotFoundError(hash);
+      }
+      // Chunks of a store arrive with their folder's fsync deferred: make them durable first.
+      await this.chunks.syncFolders(hashes);
+      saved = await this.files.saveManifest(manifest, holders, replaced);
+    } finally {
+      this.guard.unpin(hashes); // this commit's pin
+      this.guard.unpin(hashes); // the pin of the put that brought each chunk
     }
-    // Chunks of a store arrive with their folder's fsync deferred: make them durable first.
-    await this.chunks.syncFolders(hashes);
-    return this.files.saveManifest(manifest, holders);
+    await this.collectGarbage(saved ? replaced : [...hashes]);
+    return saved;
   }
 
   /** Re-reads and hashes every chunk of the held manifest of `key` (for inspect). */
@@ -84,22 +106,26 @@ export class LocalReplica {
 
   /** Applies a delete; frees the chunks no other manifest uses. */
   async applyTombstone(key: string, version: string): Promise<boolean> {
-    const before = await this.files.get(key);
-    const removed = await this.tombstones.applyDelete(key, version);
-    if (removed && before && compareVersions(before.version, version) < 0) await this.collectGarbage(before.chunks);
+    const freed: string[] = [];
+    const removed = await this.tombstones.applyDelete(key, version, Date.now(), freed);
+    await this.collectGarbage(freed);
     return removed;
   }
 
-  /** Deletes the given chunks unless a manifest still references them. */
-  async collectGarbage(candidates: string[]): Promise<number> {
-    const referenced = await this.files.referencedChunkHashes();
+  /**
+   * Deletes the given chunks unless a held manifest uses them (one index lookup each) or a
+   * store has them pinned. Returns how many were deleted.
+   */
+  async collectGarbage(candidates: Iterable<string>): Promise<number> {
     let freed = 0;
     for (const hash of new Set(candidates)) {
-      if (referenced.has(hash)) continue;
-      await this.chunks.delete(hash).then(
-        () => (freed += 1),
-        (err) => this.logger.warn(`could not free chunk ${hash}: ${String(err)}`),
-      );
+      await this.guard
+        .collect(hash, async () => {
+          if (await this.files.isReferenced(hash)) return;
+          await this.chunks.delete(hash);
+          freed += 1;
+        })
+        .catch((err) => this.logger.warn(`could not free chunk ${hash}: ${String(err)}`));
     }
     return freed;
   }

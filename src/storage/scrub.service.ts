@@ -4,8 +4,10 @@
  * damaged, or missing while a held manifest needs it, is fetched again from another holder
  * of a file that uses it, verified, and written back.
  *
- * It also sweeps orphans: chunks no manifest references (left by uploads that never
- * committed) are deleted once they are older than ORPHAN_AGE_MS, far beyond any upload.
+ * A pass walks the chunk table's hash index from a cursor (a few rows per pass, whatever the
+ * size of the store). It also sweeps orphans: chunks no manifest references (left by uploads
+ * that never committed) are deleted once they are older than ORPHAN_AGE_MS, far beyond any
+ * upload, and not pinned by one (chunk-guard.ts).
  */
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { describeError } from '../common/errors';
@@ -18,17 +20,15 @@ import { LocalReplica } from './local-replica';
 import { placeKey } from './placement';
 import { ReplicaRouter } from './replica-router';
 import { ChunkCorruptError, ChunkNotFoundError } from './storage.errors';
-import { SCRUB_CHUNKS_PER_PASS, SCRUB_INTERVAL_MS } from './sync-timings';
-
-/** Unreferenced chunks younger than this may belong to an upload in progress. */
-const ORPHAN_AGE_MS = 24 * 3_600_000;
+import { ORPHAN_AGE_MS, SCRUB_CHUNKS_PER_PASS, SCRUB_INTERVAL_MS } from './sync-timings';
 /** The orphan sweep walks every chunk file: run it every this many scrub passes. */
 const ORPHAN_SWEEP_EVERY_PASSES = 360;
 
 @Injectable()
 export class ScrubService implements OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
-  private cursor = 0;
+  /** The last chunk hash checked: the next pass goes on after it in hash order. */
+  private cursor = '';
   private passes = 0;
   private stopped = false;
   private readonly logger = new Logger('Scrub');
@@ -59,16 +59,11 @@ export class ScrubService implements OnModuleDestroy {
    * `minAgeMs` ago. Returns how many were deleted.
    */
   async sweepOrphans(minAgeMs = ORPHAN_AGE_MS, now = Date.now()): Promise<number> {
-    const referenced = await this.files.referencedChunkHashes();
     let deleted = 0;
     for await (const hash of this.local.chunks.list()) {
-      if (referenced.has(hash)) continue;
       const at = await this.local.chunks.writtenAt(hash);
       if (at === undefined || now - at < minAgeMs) continue;
-      // Re-check: a store may have committed a manifest using it since the set was read.
-      if ((await this.files.referencedChunkHashes()).has(hash)) continue;
-      await this.local.chunks.delete(hash);
-      deleted += 1;
+      deleted += await this.local.collectGarbage([hash]);
     }
     if (deleted) this.logger.log(`swept ${deleted} orphan chunk(s) older than ${Math.round(minAgeMs / 3_600_000)} h`);
     return deleted;
@@ -76,11 +71,15 @@ export class ScrubService implements OnModuleDestroy {
 
   /** Checks the next few chunks of the held manifests; returns how many were damaged or missing. */
   async pass(limit = SCRUB_CHUNKS_PER_PASS): Promise<number> {
-    const needed = [...(await this.files.referencedChunkHashes())].sort();
-    if (needed.length === 0) return 0;
+    let batch = await this.files.referencedHashesAfter(this.cursor, limit);
+    if (batch.length === 0 && this.cursor !== '') {
+      // Past the last hash: start again from the first.
+      this.cursor = '';
+      batch = await this.files.referencedHashesAfter('', limit);
+    }
     let bad = 0;
-    for (let i = 0; i < Math.min(limit, needed.length); i++) {
-      const hash = needed[(this.cursor + i) % needed.length];
+    for (const hash of batch) {
+      this.cursor = hash;
       try {
         await this.local.getChunk(hash);
       } catch (err) {
@@ -93,17 +92,15 @@ export class ScrubService implements OnModuleDestroy {
         await this.restore(hash);
       }
     }
-    this.cursor = (this.cursor + limit) % needed.length;
     return bad;
   }
 
   /** Fetches a verified copy of `hash` from a holder of a file that uses it. */
   async restore(hash: string): Promise<boolean> {
-    const manifests = (await this.files.list()).filter((m) => m.chunks.includes(hash));
     const candidates = new Set<string>();
-    for (const m of manifests) {
-      for (const s of await this.shares.forKey(m.key)) candidates.add(s.nodeId);
-      for (const id of placeKey(m.key, this.membership.placementIds(), this.config.replicas)) candidates.add(id);
+    for (const key of await this.files.keysUsing(hash)) {
+      for (const s of await this.shares.forKey(key)) candidates.add(s.nodeId);
+      for (const id of placeKey(key, this.membership.placementIds(), this.config.replicas)) candidates.add(id);
     }
     for (const nodeId of candidates) {
       if (this.router.isSelf(nodeId)) continue;

@@ -7,3 +7,5 @@ export const HANDOFF_KEYS_PER_ROUND = 50;
 /** How often stored chunks are re-hashed by the scrubber, and how many per pass. */
 export const SCRUB_INTERVAL_MS: Record<GossipProfile, number> = { lan: 10_000, local: 1_000 };
 export const SCRUB_CHUNKS_PER_PASS = 8;
+/** Unreferenced chunks younger than this may belong to an upload in progress: they are kept. */
+export const ORPHAN_AGE_MS = 24 * 3_600_000;

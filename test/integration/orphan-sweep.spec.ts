@@ -40,7 +40,10 @@ describe('orphan chunks', () => {
       const old = new Date(Date.now() - 25 * 3_600_000);
       fs.utimesSync(chunks.pathOf(orphans[0]), old, old);
       const { ScrubService } = await import('../../src/storage/scrub.service');
-      const sut = new ScrubService({ replicas: 1 } as never, { chunks } as never, files, {} as never, {} as never, {} as never);
+      const { LocalReplica } = await import('../../src/storage/local-replica');
+      const { TombstoneRepository } = await import('../../src/peer-repository/tombstone.repository');
+      const local = new LocalReplica(chunks, files, new TombstoneRepository(ds));
+      const sut = new ScrubService({ replicas: 1 } as never, local, files, {} as never, {} as never, {} as never);
       assert.equal(await sut.sweepOrphans(), 1);
       assert.equal(await chunks.has(orphans[0]), false);
       for (const h of referenced) assert.equal(await chunks.has(h), true, 'referenced chunks stay');

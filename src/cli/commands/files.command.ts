@@ -7,12 +7,12 @@ import { formatTime, printJson, printTable } from '../output';
 @SubCommand({ name: 'list', description: 'List the files this node holds (reads its database)' })
 export class FilesListCommand extends DbCommand {
   async run(_: string[], options: DbOptions): Promise<void> {
-    const files = await withDatabase(options.db, (db) => new FileRepository(db).list());
+    const files = await withDatabase(options.db, (db) => new FileRepository(db).summaries());
     if (options.json) {
-      printJson(files.map((f) => ({ key: f.key, size: f.size, contentHash: f.contentHash, version: f.version, chunks: f.chunks.length, createdAt: new Date(f.createdAt).toISOString() })));
+      printJson(files.map((f) => ({ key: f.key, size: f.size, contentHash: f.contentHash, version: f.version, chunks: f.chunkCount, createdAt: new Date(f.createdAt).toISOString() })));
       return;
     }
-    printTable(['KEY', 'SIZE', 'CHUNKS', 'STORED', 'CONTENT HASH'], files.map((f) => [f.key, String(f.size), String(f.chunks.length), formatTime(f.createdAt), f.contentHash.slice(0, 16)]));
+    printTable(['KEY', 'SIZE', 'CHUNKS', 'STORED', 'CONTENT HASH'], files.map((f) => [f.key, String(f.size), String(f.chunkCount), formatTime(f.createdAt), f.contentHash.slice(0, 16)]));
   }
 }
 

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** A manifest this node holds: the file's identity and its ordered chunk hashes. */
+/** A manifest this node holds: the file's identity. Its ordered chunk hashes are in `file_chunks`. */
 @Entity('files')
 export class FileEntity {
   @PrimaryColumn('text')
@@ -20,9 +20,9 @@ export class FileEntity {
   @Column('integer')
   chunkSize: number;
 
-  /** JSON array of the chunks' SHA-256 hex strings, in order. */
-  @Column('text')
-  chunks: string;
+  /** How many rows the manifest has in `file_chunks`. */
+  @Column('integer')
+  chunkCount: number;
 
   @Column('integer')
   createdAt: number;
