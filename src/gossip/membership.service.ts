@@ -13,6 +13,7 @@
  * updated).
  */
 import { EventEmitter } from 'node:events';
+import { RateLimitedLog } from '../common/rate-limited-log';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { NODE_CONFIG } from '../config/config.tokens';
 import type { NodeConfig } from '../config/node-config';
@@ -65,6 +66,7 @@ export class MembershipService implements OnModuleDestroy {
   private readonly changed = new Set<string>();
   private stopped = false;
   private readonly logger = new Logger('Gossip');
+  private readonly refusals = new RateLimitedLog((line) => this.logger.warn(line));
 
   constructor(
     @Inject(NODE_CONFIG) private readonly nodeConfig: NodeConfig,
@@ -134,7 +136,11 @@ export class MembershipService implements OnModuleDestroy {
     if (!this.swim || this.stopped || peer.role !== 'peer' || !isSwimMessage(message)) return;
     if (message.from.nodeId !== peer.nodeId) return; // a member speaks only for itself
     this.lastSeen.set(peer.nodeId, Date.now());
+    const implausible = this.swim.implausibleNews;
     this.dispatch(this.swim.receive(message, Date.now()));
+    if (this.swim.implausibleNews > implausible) {
+      this.refusals.note(`ignored membership news from ${peer.advertise} (${peer.nodeId.slice(0, 8)}): an incarnation more than an hour ahead of this node's clock`);
+    }
   }
 
   /**

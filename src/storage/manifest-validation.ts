@@ -1,6 +1,8 @@
 import { FileManifest } from '../peer-repository/file.repository';
 import { StorageProtocolError } from './storage-protocol.errors';
 import { validateKey } from './key';
+import { ManifestReport } from './storage.types';
+import { checkIncomingVersion, isBelievableVersion } from './version-bounds';
 
 const HASH = /^[0-9a-f]{64}$/;
 
@@ -11,7 +13,7 @@ export function parseManifest(x: unknown): FileManifest {
   const chunks = m.chunks;
   if (typeof m.key !== 'string') throw new StorageProtocolError('manifest key missing');
   const key = validateKey(m.key);
-  if (typeof m.version !== 'string' || m.version.length > 200) throw new StorageProtocolError('manifest version invalid');
+  const version = checkIncomingVersion(m.version);
   if (!Number.isSafeInteger(m.size) || (m.size as number) < 0) throw new StorageProtocolError('manifest size invalid');
   if (typeof m.contentHash !== 'string' || !HASH.test(m.contentHash)) throw new StorageProtocolError('manifest content hash invalid');
   if (!Number.isSafeInteger(m.chunkSize) || (m.chunkSize as number) < 1) throw new StorageProtocolError('manifest chunk size invalid');
@@ -23,11 +25,31 @@ export function parseManifest(x: unknown): FileManifest {
   }
   return {
     key,
-    version: m.version,
+    version,
     size: m.size as number,
     contentHash: m.contentHash,
     chunkSize: m.chunkSize as number,
     chunks: chunks as string[],
     createdAt: Number.isSafeInteger(m.createdAt) ? (m.createdAt as number) : Date.now(),
   };
+}
+
+/**
+ * Checks another node's answer to a manifest lookup: a manifest that does not parse or a
+ * tombstone whose version is not believable is treated as absent, so one lying holder cannot
+ * make a key look deleted (or superseded) to the node that asked.
+ */
+export function parseReport(x: unknown): ManifestReport {
+  const r = (typeof x === 'object' && x !== null ? x : {}) as { manifest?: unknown; tombstone?: unknown };
+  let manifest: FileManifest | null = null;
+  if (r.manifest) {
+    try {
+      manifest = parseManifest(r.manifest);
+    } catch {
+      manifest = null;
+    }
+  }
+  const t = r.tombstone as { key?: unknown; version?: unknown } | null | undefined;
+  const tombstone = t && typeof t.key === 'string' && isBelievableVersion(t.version) ? { key: t.key, version: t.version } : null;
+  return { manifest, tombstone };
 }

@@ -14,6 +14,8 @@ import { ChunkCorruptError } from './storage.errors';
 import { DEFAULT_CHUNK_SIZE, sha256Hex } from './chunker';
 import { DigestReply, SyncPatterns } from './sync.types';
 import { SyncEntry } from './sync-digest';
+import { parseReport } from './manifest-validation';
+import { isBelievableVersion } from './version-bounds';
 
 /** Chunk transfers carry 1 MiB; give them longer than control messages. */
 const CHUNK_TIMEOUT_MS = 30_000;
@@ -71,7 +73,7 @@ export class ReplicaRouter {
 
   async report(nodeId: string, key: string): Promise<ManifestReport> {
     if (this.isSelf(nodeId)) return this.local.report(key);
-    return this.pool.request<ManifestReport>(this.address(nodeId), StoragePatterns.manifestGet, { key }, CONTROL_TIMEOUT_MS);
+    return parseReport(await this.pool.request<unknown>(this.address(nodeId), StoragePatterns.manifestGet, { key }, CONTROL_TIMEOUT_MS));
   }
 
   async verify(nodeId: string, key: string): Promise<CopyCheck> {
@@ -120,5 +122,5 @@ export class ReplicaRouter {
 
 function isSyncEntry(x: unknown): x is SyncEntry {
   const e = x as SyncEntry;
-  return typeof e === 'object' && e !== null && typeof e.key === 'string' && (e.kind === 'm' || e.kind === 't') && typeof e.version === 'string';
+  return typeof e === 'object' && e !== null && typeof e.key === 'string' && (e.kind === 'm' || e.kind === 't') && isBelievableVersion(e.version);
 }

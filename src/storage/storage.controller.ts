@@ -15,6 +15,7 @@ import { StoragePatterns } from './storage.types';
 import { StorageProtocolError } from './storage-protocol.errors';
 import { VersionClock } from './version';
 import { parseManifest } from './manifest-validation';
+import { checkIncomingVersion } from './version-bounds';
 import { AntiEntropyService } from './anti-entropy.service';
 import { SyncPatterns } from './sync.types';
 import { InspectService } from './inspect.service';
@@ -86,6 +87,7 @@ export class StorageController {
   async tombstoneApply(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
     requirePeer(ctx);
     const { key, version } = fields(msg, { key: 'string', version: 'string' });
+    checkIncomingVersion(version);
     this.versions.observe(version);
     return { removed: await this.local.applyTombstone(key, version) };
   }

@@ -54,3 +54,14 @@ export class SupersededError extends P2pError {
     );
   }
 }
+
+/** A version from another node dated further ahead of this node's clock than the tolerated skew. */
+export class VersionAheadError extends P2pError {
+  constructor(version: string, aheadMs: number, maxMs: number) {
+    super(
+      `version "${version.slice(0, 80)}" is ${Math.round(aheadMs / 1000)} s ahead of this node's clock (at most ${maxMs / 1000} s is accepted)`,
+      'VERSION_AHEAD',
+      ExitCode.failure,
+    );
+  }
+}

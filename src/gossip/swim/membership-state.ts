@@ -23,6 +23,7 @@
  */
 import { GossipPresetName, GOSSIP_PRESETS, SwimConfig, validateSwimConfig } from '../gossip.presets';
 import { LocalHealth } from './awareness';
+import { isBelievableIncarnation } from './incarnation-bound';
 import { Member, toUpdate } from './member';
 import { MembershipView } from './membership-view';
 import { SwimMessage } from './messages';
@@ -56,6 +57,8 @@ export class SwimMembership {
   private nextPushPullAt: number;
   /** Gossip to a recently dead member goes out once per probe interval, not every gossip tick. */
   private nextObituaryAt = 0;
+  /** News dropped for an incarnation past the ceiling (incarnation-bound.ts), for the shell to report. */
+  implausibleNews = 0;
 
   constructor(opts: SwimMembershipOptions) {
     this.config = validateSwimConfig(opts.config);
@@ -64,6 +67,7 @@ export class SwimMembership {
     this.prober = new Prober(this.config, () => this.view, this.health, this.random, opts.now);
     this.view = new MembershipView(this.config, opts.self, opts.now, opts.known ?? [], {
       refuted: () => this.health.adjust(1),
+      implausible: () => (this.implausibleNews += 1),
       added: (id) => this.prober.order.add(id),
       suspectedByOthers: (id) => {
         // Enough of us probe a newly suspected member at once to confirm a real failure within
@@ -94,6 +98,11 @@ export class SwimMembership {
     const out = emptyOutput();
     const from = message.from;
     if (from.nodeId === this.view.self().nodeId) return out;
+    // A sender that claims an incarnation past the ceiling is lying or an hour off: ignore it all.
+    if (!isBelievableIncarnation({ state: 'alive', incarnation: from.incarnation }, now)) {
+      this.implausibleNews += 1;
+      return out;
+    }
     // The sender is alive at its incarnation: this introduces it, or carries a new address.
     this.view.apply({ nodeId: from.nodeId, address: from.address, state: 'alive', incarnation: from.incarnation }, now, out.events, from.nodeId, true);
     if (message.type === 'push-pull') {

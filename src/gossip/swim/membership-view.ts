@@ -12,6 +12,7 @@
  */
 import type { SwimConfig } from '../gossip.presets';
 import { BroadcastQueue, retransmitLimit } from './broadcast-queue';
+import { isBelievableIncarnation } from './incarnation-bound';
 import { Member, MemberUpdate, isLive, supersedes, toUpdate } from './member';
 import { MemberTable } from './member-table';
 import { NodeRef } from './messages';
@@ -25,6 +26,8 @@ export interface ViewHooks {
   suspectedByOthers(nodeId: string): void;
   /** A member became known or live again: it joins the probe order. */
   added(nodeId: string): void;
+  /** News at an incarnation past the ceiling was dropped (see incarnation-bound). */
+  implausible?(update: MemberUpdate): void;
 }
 
 export class MembershipView {
@@ -45,7 +48,10 @@ export class MembershipView {
   ) {
     this.queue = new BroadcastQueue(config.broadcastQueueMax);
     let incarnation = self.incarnation ?? 0;
-    for (const m of known) {
+    for (const stored of known) {
+      // A stored incarnation past the ceiling is a lie that got in before it was checked: a
+      // member's real news could never outrank it, so it is forgotten (see incarnation-bound).
+      const m = isBelievableIncarnation(stored, now) ? stored : { ...stored, incarnation: 0 };
       if (m.nodeId === self.nodeId) {
         // A record of an earlier run of ourselves: outrank it so old news cannot bury us.
         incarnation = Math.max(incarnation, m.incarnation + 1);
@@ -94,6 +100,7 @@ export class MembershipView {
 
   /** `sender`: the node that told us, counted as the suspector when the news names none. */
   apply(u: MemberUpdate, now: number, events: MembershipEvent[], sender?: string, direct = false): void {
+    if (!isBelievableIncarnation(u, now)) return this.hooks.implausible?.(u);
     if (u.nodeId === this.me.nodeId) return this.applyAboutSelf(u, now);
     const known = this.table.get(u.nodeId);
     if (!known) {
@@ -171,6 +178,10 @@ export class MembershipView {
   merge(list: readonly MemberUpdate[], senderId: string, now: number, events: MembershipEvent[]): string[] {
     const accused: string[] = [];
     for (const u of list) {
+      if (!isBelievableIncarnation(u, now)) {
+        this.hooks.implausible?.(u);
+        continue;
+      }
       const known = u.nodeId === this.me.nodeId ? undefined : this.table.get(u.nodeId);
       if ((u.state === 'dead' || u.state === 'suspect') && known && isLive(known.state) && u.incarnation >= known.incarnation) {
         if (u.incarnation > known.incarnation || known.state === 'alive') {
