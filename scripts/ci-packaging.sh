@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Packaging checks for CI: install the tools that are missing (promtool from Debian's
-# prometheus package), then the Docker image and compose cluster end to end. The offline
-# checks (promtool, k8s manifests, systemd unit) are node:test specs in test/packaging and
-# run with `npm test`; this script makes sure their tools exist first when called before it,
-# and runs the Docker part, which is skipped (loudly) only when no Docker engine can start.
+# prometheus package; iptables for the fault tier's network faults), then the Docker image
+# and compose cluster end to end. The offline checks (promtool, k8s manifests, systemd unit)
+# are node:test specs in test/packaging and run with `npm test`; this script makes sure their
+# tools exist first when called before it, and runs the Docker part, which is skipped
+# (loudly) only when no Docker engine can start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools=../shared/tools
@@ -13,6 +14,16 @@ if [ "${1:-}" != "--docker" ]; then
     echo "== installing promtool (Debian package prometheus)"
     (apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1; }) \
       || echo "!! could not install promtool: its checks will say so"
+  fi
+  # The fault tier's network faults (test/helpers/net-faults.ts): iptables rules on loopback,
+  # one Unix user per node (useradd, from passwd).
+  if ! command -v iptables >/dev/null; then
+    echo "== installing iptables (network faults of the fault tier)"
+    (apt-get install -y --no-install-recommends iptables >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends iptables >/dev/null 2>&1; }) \
+      || echo "!! could not install iptables: the network-fault tests will say so"
+  fi
+  if ! command -v useradd >/dev/null; then
+    (apt-get install -y --no-install-recommends passwd >/dev/null 2>&1) || echo "!! could not install useradd (passwd)"
   fi
   if ! command -v systemd-analyze >/dev/null; then
     (apt-get install -y --no-install-recommends systemd >/dev/null 2>&1) || echo "!! could not install systemd-analyze"

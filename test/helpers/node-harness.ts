@@ -44,6 +44,11 @@ export interface StartOptions {
   /** Flags for the node binary itself (for example `-r` a test preload). */
   nodeArgs?: string[];
   timeoutMs?: number;
+  /**
+   * Run the node as this Unix user (the test must be root): its folder is chowned to it. Lets
+   * iptables tell nodes apart by owner (test/helpers/net-faults.ts).
+   */
+  user?: { uid: number; gid: number };
 }
 
 export class NodeHarness {
@@ -64,7 +69,8 @@ export class NodeHarness {
     const args = [...binNodeFlags(), ...(options.nodeArgs ?? []), MAIN, 'serve', '--listen', options.listen ?? '127.0.0.1:0', '--db', dbPath, '--gossip-profile', 'local'];
     if (options.bootstrap?.length) args.push('--bootstrap', options.bootstrap.join(','));
     args.push(...(options.args ?? []));
-    const child = spawn(process.execPath, args, { env: { ...binEnv(process.env), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (options.user) chownTree(dir, options.user.uid, options.user.gid);
+    const child = spawn(process.execPath, args, { env: { ...binEnv(process.env), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], uid: options.user?.uid, gid: options.user?.gid });
     let output = '';
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, rssKiB(child.pid))), 100);
@@ -148,6 +154,16 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** Gives a folder and everything in it to a user (a node restarted in a folder it used before). */
+function chownTree(dir: string, uid: number, gid: number): void {
+  fs.chownSync(dir, uid, gid);
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) chownTree(full, uid, gid);
+    else fs.lchownSync(full, uid, gid);
+  }
 }
 
 /** The ISO-8601 timestamp of the first line of `output` that contains `text`, in ms. */
