@@ -22,9 +22,34 @@ run() {
   [ "$dry" = 1 ] || "$@"
 }
 
+# A step run inside a folder (printed as one line; in a dry run the folder need not exist yet).
+run_in() {
+  local dir=$1
+  shift
+  echo "+ cd $dir && $*"
+  [ "$dry" = 1 ] || (cd "$dir" && "$@")
+}
+
+# The nearest folder of $1 that exists (what mkdir -p would create inside).
+existing_parent() {
+  local p=$1
+  while [ ! -e "$p" ]; do p=$(dirname "$p"); done
+  echo "$p"
+}
+
 command -v node >/dev/null || { echo "error: node (20.19 or newer) is required" >&2; exit 1; }
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
   || { echo "error: node $(node --version) is too old; 20.19 or newer is required" >&2; exit 1; }
+
+# Every folder written to must be writable, checked before anything is built or copied (a dry
+# run too: it shows what would happen, and this would).
+for target in "$root$PREFIX" "$root/usr/local/bin" "$root/etc/systemd/system" "$root/etc/p2p-storage"; do
+  parent=$(existing_parent "$target")
+  if [ ! -w "$parent" ]; then
+    echo "error: cannot write $target ($parent is not writable by $(id -un)): run as root (sudo ./install.sh) or set PREFIX and DESTDIR to folders you can write" >&2
+    exit 1
+  fi
+done
 
 if [ ! -f dist/src/launch.js ] || [ "${REBUILD:-1}" = 1 ]; then
   run npm ci --no-audit --no-fund
@@ -35,7 +60,7 @@ run mkdir -p "$root$PREFIX" "$root/usr/local/bin" "$root/etc/systemd/system" "$r
 run cp -r dist package.json package-lock.json bin README.md DEPLOYMENT.md "$root$PREFIX/"
 run cp -r node_modules "$root$PREFIX/"
 # Development dependencies are not needed at run time.
-(cd "$root$PREFIX" && run npm prune --omit=dev --no-audit --no-fund) || true
+run_in "$root$PREFIX" npm prune --omit=dev --no-audit --no-fund || true
 run ln -sf "$PREFIX/bin/p2p" "$root/usr/local/bin/p2p"
 run install -m 0644 systemd/p2p-storage@.service "$root/etc/systemd/system/p2p-storage@.service"
 
@@ -59,8 +84,14 @@ ENV
   fi
 fi
 
-if [ -z "$DESTDIR" ] && [ "$dry" = 0 ] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+reload=0
+if [ -z "$DESTDIR" ] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+  reload=1
   run systemctl daemon-reload
+fi
+if [ "$dry" = 1 ]; then
+  echo "dry run: nothing was changed"
+elif [ "$reload" = 1 ]; then
   echo "installed. Start it with: sudo systemctl enable --now p2p-storage@$P2P_USER"
 else
   echo "installed under '${root:-/}' (systemd not reloaded). Start it with: sudo systemctl enable --now p2p-storage@$P2P_USER"

@@ -10,6 +10,7 @@ import { Commander } from 'nest-commander/src/constants';
 import { CliModule } from './cli/cli.module';
 import { exitWithError, handleCommanderError } from './cli/output';
 import { startupMark } from './common/startup-trace';
+import { PACKAGE_VERSION } from './common/version';
 
 /**
  * nest-commander installs the error handler on the root command only, after the subcommands
@@ -18,6 +19,9 @@ import { startupMark } from './common/startup-trace';
  */
 function overrideExitEverywhere(command: Command): void {
   command.exitOverride(handleCommanderError);
+  // `p2p peers extra` is a mistake, not a peers listing (commander accepts stray words by
+  // default). A command with subcommands names the unknown word itself (unknownSubcommand).
+  if (command.commands.length === 0) command.allowExcessArguments(false);
   for (const sub of command.commands) overrideExitEverywhere(sub);
 }
 
@@ -30,7 +34,10 @@ async function main(): Promise<void> {
     serviceErrorHandler: exitWithError,
   });
   const program = app.get<Command>(Commander);
-  program.name('p2p').description('p2p-storage: a decentralized peer-to-peer file store');
+  program
+    .name('p2p')
+    .description('p2p-storage: a decentralized peer-to-peer file store')
+    .version(`p2p-storage ${PACKAGE_VERSION}`, '-V, --version', 'print the version');
   overrideExitEverywhere(program);
   startupMark('command line parser built');
   await CommandFactory.runApplication(app);

@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
 import { ConfigModule } from './config/config.module';
 import type { NodeConfig } from './config/node-config';
 import { GossipModule } from './gossip/gossip.module';
@@ -17,13 +18,13 @@ class ObserverModule {}
 /** The root module of `p2p serve`: every feature module of a node. */
 @Module({})
 export class NodeModule {
-  static register(config: NodeConfig): DynamicModule {
+  static register(config: NodeConfig, dataSource: DataSource): DynamicModule {
     return {
       module: NodeModule,
       imports: [
         ConfigModule.forConfig(config),
         MetricsModule,
-        PeerRepositoryModule.forRoot({ dbPath: config.dbPath }),
+        PeerRepositoryModule.forRoot(dataSource),
         NodeStatusModule,
         ObserverModule,
         GossipModule,

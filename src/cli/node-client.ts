@@ -109,7 +109,15 @@ export class NodeClient {
         return fetchChunk(i, true);
       });
     for (let n = 0; n < indexes.length; n++) {
-      for (let k = n; k < Math.min(indexes.length, n + WINDOW); k++) if (!fetches.has(indexes[k])) fetches.set(indexes[k], fetch(indexes[k]));
+      for (let k = n; k < Math.min(indexes.length, n + WINDOW); k++) {
+        if (fetches.has(indexes[k])) continue;
+        const ahead = fetch(indexes[k]);
+        // A fetch ahead may fail while an earlier chunk is awaited (the node went away): that
+        // failure reaches the caller when its turn comes, or never, once an earlier one threw;
+        // it must not surface as an unhandled rejection that kills the process.
+        ahead.catch(() => undefined);
+        fetches.set(indexes[k], ahead);
+      }
       const data = await fetches.get(indexes[n])!;
       fetches.delete(indexes[n]);
       await write(data);

@@ -1,7 +1,8 @@
 /**
  * The only place that prints for humans: tables, JSON, and the one-line error with its exit code.
  */
-import { describeError, ExitCode, P2pError } from '../common/errors';
+import type { Command } from 'commander';
+import { describeError, ExitCode, InvalidInputError, P2pError } from '../common/errors';
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -29,10 +30,37 @@ export function exitWithError(err: unknown): never {
   process.exit(code);
 }
 
-/** Commander already printed its own message (unknown option, missing argument); map the exit code. */
+/**
+ * Commander already printed its own message (unknown option, missing argument, usage of a
+ * command given without its subcommand); map the exit code: asked-for help and --version are
+ * 0, everything else is a usage error.
+ */
 export function handleCommanderError(err: Error & { exitCode?: number; code?: string }): never {
-  if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
-    process.exit(0);
-  }
   process.exit(err.exitCode === 0 ? 0 : ExitCode.usage);
+}
+
+/** `files lsit`: the error names the whole command line and the nearest subcommand. */
+export function unknownSubcommand(parent: Command, word: string): InvalidInputError {
+  const names = parent.commands.map((c) => c.name());
+  const similar = names.find((n) => editDistance(n, word) <= 2);
+  const full = `${parent.name()} ${word}`;
+  const hint = similar ? `did you mean "${parent.name()} ${similar}"?` : `expected one of: ${names.join(', ')}`;
+  return new InvalidInputError(`unknown command "${full}"; ${hint} (see p2p ${parent.name()} --help)`);
+}
+
+/**
+ * Optimal string alignment distance (a swap of two neighbours counts one): "lsit" is 1 from
+ * "list". Commander has the same for top-level commands but does not export it.
+ */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
 }

@@ -12,6 +12,7 @@ import { formatHostPort } from '../config/address';
 import type { NodeConfig } from '../config/node-config';
 import { MembershipService } from '../gossip/membership.service';
 import { NodeModule } from '../node.module';
+import { openDatabase } from '../peer-repository/data-source';
 import { AntiEntropyService } from '../storage/anti-entropy.service';
 import { ScrubService } from '../storage/scrub.service';
 import { QuarantineService } from '../storage/quarantine.service';
@@ -30,8 +31,10 @@ export async function runNode(config: NodeConfig): Promise<void> {
   const stopRequested = untilSignal();
   const logger = createNodeLogger(config.logLevel, config.logFormat);
   // No body parser: PUT /v1/files streams the raw request body whatever its content type.
+  // Opened before Nest: an unusable --db is then one line naming it, at once.
+  const db = await openDatabase(config.dbPath);
   startupMark('building the node');
-  const app = await NestFactory.create(NodeModule.register(config), { logger, abortOnError: false, bodyParser: false });
+  const app = await NestFactory.create(NodeModule.register(config, db), { logger, abortOnError: false, bodyParser: false });
   startupMark('node built (modules, database)');
   const log = new Logger('Node');
   const identity = app.get(NodeIdentity);

@@ -4,14 +4,13 @@
  * survive power loss; the busy timeout lets `cleanup` wait for the node's writer instead of
  * failing with "database is locked". The schema comes from migrations, never synchronize.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import sqlite3 = require('sqlite3');
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { describeError } from '../common/errors';
 import { ENTITIES } from './entities';
 import { Initial1764000000000 } from './migrations/1764000000000-initial';
 import { ChunkTable1764100000000 } from './migrations/1764100000000-chunk-table';
+import { checkExistingDatabase, prepareDatabasePath } from './db-path';
 import { DatabaseOpenError } from './peer-repository.errors';
 
 /**
@@ -36,13 +35,12 @@ export function dataSourceOptions(dbPath: string): DataSourceOptions {
 }
 
 /**
- * Prepares an initialised DataSource: folder created, pragmas set, migrations run. WAL comes
+ * Prepares an initialised DataSource: pragmas set, migrations run (openDatabase checked the path). WAL comes
  * first: a new database's schema then commits with one WAL write and fsync rather than the
  * rollback journal's several (a new node's database is ready in about half the time).
  */
 export async function initialiseDatabase(ds: DataSource, dbPath: string): Promise<DataSource> {
   try {
-    fs.mkdirSync(path.dirname(dbPath), { recursive: true });
     await ds.initialize();
     await ds.query('PRAGMA busy_timeout = 5000');
     await ds.query('PRAGMA journal_mode = WAL');
@@ -55,6 +53,14 @@ export async function initialiseDatabase(ds: DataSource, dbPath: string): Promis
   }
 }
 
-export function openDatabase(dbPath: string): Promise<DataSource> {
+export interface OpenOptions {
+  /** Read and maintenance commands: the database must exist (never create one); `hint` says where one usually is. */
+  existing?: { hint: string };
+}
+
+/** Opens (a node: creates if missing) the database at `dbPath`; an unusable path fails at once, naming it. */
+export function openDatabase(dbPath: string, options: OpenOptions = {}): Promise<DataSource> {
+  if (options.existing) checkExistingDatabase(dbPath, options.existing.hint);
+  else prepareDatabasePath(dbPath);
   return initialiseDatabase(new DataSource(dataSourceOptions(dbPath)), dbPath);
 }

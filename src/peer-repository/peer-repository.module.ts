@@ -1,7 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, initialiseDatabase } from './data-source';
 import { FileRepository } from './file.repository';
 import { NodeMetaRepository } from './node-meta.repository';
 import { PeerRepository } from './peer.repository';
@@ -10,17 +9,21 @@ import { TombstoneRepository } from './tombstone.repository';
 
 const REPOSITORIES = [PeerRepository, FileRepository, ShareRepository, TombstoneRepository, NodeMetaRepository];
 
-/** The node's SQLite database and its repositories; global, opened once per node. */
+/**
+ * The node's SQLite database and its repositories; global. The node opens the database before
+ * Nest starts (openDatabase), so that an unusable --db is one line at once rather than Nest's
+ * retries and stack traces; TypeORM's module adopts it and closes it on shutdown.
+ */
 @Global()
 @Module({})
 export class PeerRepositoryModule {
-  static forRoot(options: { dbPath: string }): DynamicModule {
+  static forRoot(dataSource: DataSource): DynamicModule {
     return {
       module: PeerRepositoryModule,
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () => dataSourceOptions(options.dbPath),
-          dataSourceFactory: async (opts) => initialiseDatabase(new DataSource(opts!), options.dbPath),
+          useFactory: () => dataSource.options,
+          dataSourceFactory: async () => dataSource,
         }),
       ],
       providers: REPOSITORIES,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { freePort, NodeHarness, TestNode } from '../helpers/node-harness';
-import { runCli } from '../helpers/cli-runner';
+import { PROJECT_ROOT, runCli } from '../helpers/cli-runner';
 
 /** Each bad input: exactly one "error: " line on stderr and the documented exit code. */
 function assertOneLineError(r: { code: number; stderr: string }, code: number, pattern: RegExp): void {
@@ -69,12 +69,10 @@ describe('CLI errors and edge cases', () => {
     assertOneLineError(r, 1, /address already in use|EADDRINUSE/);
   });
 
-  it('a database in a missing folder is created, never "out of memory"', async () => {
-    const db = path.join(dir, 'deep', 'er', 'node_3000', 'p2p.db');
-    const r = await runCli(['peers', '--db', db]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.ok(fs.existsSync(db));
-    assert.doesNotMatch(r.stderr, /out of memory/);
+  it('the p2p_node_info metric carries the package version', async () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
+    const metrics = await (await fetch(`http://${a.http}/metrics`)).text();
+    assert.match(metrics, new RegExp(`^p2p_node_info\\{[^}]*version="${version.replace(/\./g, '\\.')}"[^}]*\\} 1$`, 'm'));
   });
 
   it('--help explains every command and flag', async () => {

@@ -20,7 +20,7 @@ export class CleanupCommand extends DbCommand {
   async run(_: string[], options: CleanupOptions): Promise<void> {
     const olderThanMs = parseDuration(options.olderThan ?? '10m');
     if (olderThanMs === undefined) throw new InvalidInputError(`--older-than "${options.olderThan}" is not a duration (e.g. 30s, 10m, 1h)`);
-    const removed = await withDatabase(options.db, (db) => new PeerRepository(db).deleteStale(olderThanMs));
+    const removed = await withDatabase(options.db, (db) => new PeerRepository(db).deleteStale(olderThanMs), 'cleanup');
     if (options.json) printJson({ removed });
     else process.stdout.write(`Removed ${removed} stale peer(s)\n`);
   }

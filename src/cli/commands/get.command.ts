@@ -1,6 +1,10 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'nest-commander';
+import { InvalidInputError } from '../../common/errors';
+import { DownloadInterruptedError } from '../cli.errors';
 import { downloadToFile } from '../download';
+import { checkOutPath } from '../output-path';
 import { NodeClient } from '../node-client';
 import { ClientCommand, ClientOptions } from '../options';
 import { printJson } from '../output';
@@ -29,6 +33,10 @@ export class GetCommand extends ClientCommand {
   }
 
   async run([key]: string[], options: GetOptions): Promise<void> {
+    if (options.resume && !options.out) {
+      throw new InvalidInputError('--resume needs --out FILE (it continues FILE.part); without --out the file goes to standard output');
+    }
+    if (options.out) checkOutPath(options.out, key);
     const client = NodeClient.fromOptions(options);
     try {
       const manifest = await client.manifest(key);
@@ -42,6 +50,8 @@ export class GetCommand extends ClientCommand {
       let resumed = 0;
       try {
         resumed = (await downloadToFile(client, manifest, out, Boolean(options.resume), (bytes) => progress.update(bytes))).resumedFromChunk;
+      } catch (err) {
+        throw fs.existsSync(`${out}.part`) ? new DownloadInterruptedError(err, `${out}.part`) : err;
       } finally {
         progress.stop();
       }

@@ -13,7 +13,7 @@ export class SharesCommand extends DbCommand {
       const [shares, peers, selfId] = await Promise.all([new ShareRepository(db).list(), new PeerRepository(db).list(), new NodeMetaRepository(db).getOrCreateNodeId()]);
       const addresses = new Map(peers.map((p) => [p.nodeId, p.address]));
       return shares.map((s) => ({ key: s.key, nodeId: s.nodeId, address: s.nodeId === selfId ? 'self' : addresses.get(s.nodeId) ?? 'unknown', version: s.version }));
-    });
+    }, 'shares');
     if (options.json) printJson(rows);
     else printTable(['KEY', 'NODE ID', 'ADDRESS', 'VERSION'], rows.map((r) => [r.key, r.nodeId, r.address, r.version]));
   }

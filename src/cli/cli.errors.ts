@@ -1,0 +1,30 @@
+/** Failures only the CLI raises (a bad output path, an interrupted download to a file). */
+import * as path from 'node:path';
+import { describeError, ExitCode, ExitCodeValue, P2pError } from '../common/errors';
+
+/** --out names something get cannot write to. */
+export class OutputPathError extends P2pError {
+  constructor(out: string, problem: string) {
+    super(`--out "${out}"${problem}`, 'OUTPUT_PATH', ExitCode.usage);
+  }
+}
+
+/**
+ * A download to a file stopped part-way (the node went away, a deadline passed): the cause, and
+ * how to finish it, since the verified part stays on disk. The exit code is the cause's.
+ */
+export class DownloadInterruptedError extends P2pError {
+  constructor(cause: unknown, partial: string) {
+    const exitCode: ExitCodeValue = cause instanceof P2pError ? cause.exitCode : ExitCode.failure;
+    super(
+      `${describeError(cause)}; the part downloaded so far is kept in "${partial}": run the same get with --resume to finish it (through another node: --bootstrap host:port)`,
+      'DOWNLOAD_INTERRUPTED',
+      exitCode,
+    );
+  }
+}
+
+/** The name `cp` would give a file copied into `dir`: the key's last path segment. */
+export function suggestedOutName(dir: string, key: string): string {
+  return path.join(dir, path.basename(key) || 'file');
+}
