@@ -25,10 +25,13 @@ import {
   HelloMessage,
 } from './handshake/handshake';
 import {
+  BodyTooLargeError,
+  FrameTooLargeError,
   HandshakeFailedError,
   MalformedFrameError,
   PeerUnreachableError,
   RemoteError,
+  ReplyTooLargeError,
   SendBufferFullError,
   UnknownPatternError,
 } from './transport.errors';
@@ -278,7 +281,12 @@ export class PeerConnection extends EventEmitter {
     this.inbound
       .request(frame.pattern, data, peer)
       .then(
-        (value) => this.sendFrame(FrameType.Response, frame.correlationId, '', value),
+        (value) => this.sendFrame(FrameType.Response, frame.correlationId, '', value).catch((err) => {
+          // Encoding failed before a byte was written: answer with an error, keep the connection.
+          if (!(err instanceof BodyTooLargeError || err instanceof FrameTooLargeError)) throw err;
+          this.observer.transportError('REPLY_TOO_LARGE', this.label);
+          return this.sendFrame(FrameType.ErrorResponse, frame.correlationId, '', errorBody(new ReplyTooLargeError(frame.pattern, err.message)));
+        }),
         (err) => this.sendFrame(FrameType.ErrorResponse, frame.correlationId, '', errorBody(err)),
       )
       .catch((err) => this.destroy(err))
@@ -300,7 +308,13 @@ export class PeerConnection extends EventEmitter {
     const pending = this.pending.get(frame.correlationId);
     if (!pending) return; // answered after its caller gave up: drop it
     this.pending.delete(frame.correlationId);
-    const body = decodeBody(frame.body);
+    let body: unknown;
+    try {
+      body = decodeBody(frame.body);
+    } catch (err) {
+      pending.reject(err as Error); // its caller is told; the connection closes over the bad frame
+      throw err;
+    }
     if (frame.type === FrameType.Response) return pending.resolve(body);
     const e = (body ?? {}) as { code?: unknown; message?: unknown; exitCode?: unknown };
     pending.reject(new RemoteError(String(e.code ?? 'REMOTE_ERROR'), String(e.message ?? 'remote error'), Number(e.exitCode ?? 1)));

@@ -7,6 +7,23 @@ export class FrameTooLargeError extends P2pError {
   }
 }
 
+/** A message whose JSON part is over the body limit: refused before anything is sent. */
+export class BodyTooLargeError extends P2pError {
+  constructor(readonly length: number, readonly max: number) {
+    super(`message JSON of ${length} bytes exceeds the ${max}-byte limit`, 'BODY_TOO_LARGE', ExitCode.failure);
+  }
+}
+
+/**
+ * A handler's reply did not fit one frame: the caller gets this error response instead, and the
+ * connection stays open (a reply that can grow with the store is paged by its protocol).
+ */
+export class ReplyTooLargeError extends P2pError {
+  constructor(readonly pattern: string, detail: string) {
+    super(`reply to "${pattern}" is too large to send (${detail})`, 'REPLY_TOO_LARGE', ExitCode.failure);
+  }
+}
+
 /** Bytes that do not parse as a frame or as a frame's body. */
 export class MalformedFrameError extends P2pError {
   constructor(detail: string) {

@@ -1,4 +1,4 @@
-import { MalformedFrameError } from '../transport.errors';
+import { BodyTooLargeError, MalformedFrameError } from '../transport.errors';
 
 /**
  * A message body: JSON for the structured part, raw bytes for a binary payload.
@@ -24,6 +24,8 @@ export function encodeBodyParts(value: unknown): Buffer[] {
   const { json, blob } = splitBlob(value);
   const text = JSON.stringify(json === undefined ? null : json);
   const jsonLength = Buffer.byteLength(text, 'utf8');
+  // The receiver would close the connection over it: refuse it here, where it is one error.
+  if (jsonLength > MAX_JSON_BYTES) throw new BodyTooLargeError(jsonLength, MAX_JSON_BYTES);
   const head = Buffer.allocUnsafe(4 + jsonLength);
   head.writeUInt32BE(jsonLength, 0);
   head.write(text, 4, 'utf8');
