@@ -166,7 +166,11 @@ export function parseNodeConfig(raw: RawOptions): NodeConfig {
   };
 }
 
-/** The write quorum in force: the flag, else a majority of the replicas actually placed. */
+/**
+ * The write quorum in force: the flag, else a majority of the placed holders. `placed` counts
+ * the holders placement picks over every known member that has not left, up or not, so a dead
+ * holder is a missing confirmation; it is below --replicas only in a cluster with fewer members.
+ */
 export function effectiveWriteQuorum(config: Pick<NodeConfig, 'writeQuorum'>, placed: number): number {
   const majority = Math.floor(placed / 2) + 1;
   return Math.min(config.writeQuorum ?? majority, placed);

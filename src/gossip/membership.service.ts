@@ -117,6 +117,15 @@ export class MembershipService implements OnModuleDestroy {
   }
 
   /**
+   * Node ids placement would pick from if every known member that has not left were up: what a
+   * write quorum is measured against, so a dead holder is a missing confirmation rather than a
+   * smaller quorum (a member is forgotten only once it left or was cleaned up).
+   */
+  knownIds(): string[] {
+    return [this.identity.nodeId, ...this.list().filter((m) => m.status !== 'left').map((m) => m.nodeId)];
+  }
+
+  /**
    * Node ids that still count for placement when deciding what to repair: alive members plus
    * members gone for less than `graceMs` (a restart or a short partition should not move data).
    * A member that left is never counted.

@@ -94,7 +94,9 @@ export class FileRepository {
 
   /**
    * Makes `manifest` the held version of its key, with `holders` as its shares, in one
-   * transaction. Refused (false) when a tombstone or a stored manifest is at least as new.
+   * transaction. Refused (false) when a tombstone is at least as new or a stored manifest is
+   * newer. The version already held is a confirmation (true): a version names one store, and
+   * anti-entropy may have copied it here before the store's own commit arrived.
    * When given, `replaced` receives the chunk list of the version it replaced (to be freed).
    */
   saveManifest(manifest: FileManifest, holders: string[], replaced?: string[]): Promise<boolean> {
@@ -102,7 +104,8 @@ export class FileRepository {
       const tombstone = await m.getRepository(TombstoneEntity).findOneBy({ key: manifest.key });
       if (tombstone && tombstone.version >= manifest.version) return false;
       const current = await m.getRepository(FileEntity).findOneBy({ key: manifest.key });
-      if (current && current.version >= manifest.version) return false;
+      if (current && current.version === manifest.version) return true;
+      if (current && current.version > manifest.version) return false;
       if (current && replaced) replaced.push(...(await chunkHashesOf(m, manifest.key)));
       await m.getRepository(FileEntity).save(toRow(manifest));
       await writeChunkRows(m, manifest.key, manifest.chunks);

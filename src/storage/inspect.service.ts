@@ -50,7 +50,7 @@ export class InspectService {
       size: null,
       chunks: deleted ? null : sizeSource?.chunks ?? null,
       replicas: this.config.replicas,
-      writeQuorum: effectiveWriteQuorum(this.config, placed.length),
+      writeQuorum: effectiveWriteQuorum(this.config, Math.min(this.config.replicas, this.membership.knownIds().length)),
       // Nodes that hold nothing and are not placed say nothing useful: leave them out.
       nodes: report.filter((n) => n.placed || n.state !== 'extra'),
       pending,

@@ -65,11 +65,26 @@ export class StorageService implements OnModuleDestroy {
     return placeKey(key, this.membership.placementIds(), this.config.replicas);
   }
 
-  beginStore(rawKey: string): { uploadId: string; chunkSize: number; holders: string[]; writeQuorum: number } {
+  /**
+   * Holders placement picks over every known member that has not left, whether up or not: the
+   * set a write quorum is counted in, with the ones that can be written to now.
+   */
+  placedHolders(key: string): { placed: string[]; reachable: string[]; writeQuorum: number } {
+    const placed = placeKey(key, this.membership.knownIds(), this.config.replicas);
+    const up = new Set(this.membership.placementIds());
+    for (const m of this.membership.list()) if (m.status === 'suspect') up.add(m.nodeId);
+    return { placed, reachable: placed.filter((id) => up.has(id)), writeQuorum: effectiveWriteQuorum(this.config, placed.length) };
+  }
+
+  async beginStore(rawKey: string): Promise<{ uploadId: string; chunkSize: number; holders: string[]; writeQuorum: number }> {
     const key = validateKey(rawKey);
-    const holders = this.holdersFor(key);
-    const writeQuorum = effectiveWriteQuorum(this.config, holders.length);
-    const session = new UploadSession(key, this.versions.next(), holders, writeQuorum, DEFAULT_CHUNK_SIZE);
+    const { placed: holders, reachable, writeQuorum } = this.placedHolders(key);
+    // Too few placed holders are up to ever reach the quorum: refuse before any byte is sent.
+    if (reachable.length < writeQuorum) throw new QuorumNotReachedError(key, reachable.length, writeQuorum);
+    // The version must be newer than what the holders have even when this node's clock lags
+    // the key's last writer or it restarted since (and forgot what it saw): observe it first.
+    await this.lookup(key, reachable);
+    const session = new UploadSession(key, this.versions.next(), holders, reachable, writeQuorum, DEFAULT_CHUNK_SIZE);
     this.sessions.set(session.id, session);
     return { uploadId: session.id, chunkSize: session.chunkSize, holders, writeQuorum };
   }
@@ -144,7 +159,7 @@ export class StorageService implements OnModuleDestroy {
    * client protocol drives, fed from the request body one chunk at a time.
    */
   async storeStream(key: string, source: AsyncIterable<Uint8Array | string>): Promise<StoreResult> {
-    const begin = this.beginStore(key);
+    const begin = await this.beginStore(key);
     try {
       for await (const chunk of chunkStream(source, begin.chunkSize)) {
         await this.storeChunk(begin.uploadId, chunk.index, chunk.hash, chunk.data);

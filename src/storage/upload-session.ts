@@ -27,11 +27,14 @@ export class UploadSession {
   constructor(
     readonly key: string,
     readonly version: string,
+    /** Every holder placement picks over the known members, up or not. */
     readonly holders: string[],
+    /** The holders that can be written to now (this node and the members not known dead). */
+    reachable: string[],
     readonly writeQuorum: number,
     readonly chunkSize: number,
   ) {
-    this.live = new Set(holders);
+    this.live = new Set(reachable);
   }
 
   get nextIndex(): number {

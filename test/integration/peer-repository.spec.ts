@@ -68,6 +68,7 @@ describe('peer repositories on SQLite', () => {
     const graves = new TombstoneRepository(ds);
     const shares = new ShareRepository(ds);
     assert.equal(await files.saveManifest(manifest('k', '002'), ['n1', 'n2']), true);
+    assert.equal(await files.saveManifest(manifest('k', '002'), ['n1', 'n2']), true, 'a commit of the version already held is a confirmation');
     assert.equal(await files.saveManifest(manifest('k', '001'), ['n1']), false);
     assert.deepEqual((await shares.forKey('k')).map((s) => s.nodeId), ['n1', 'n2']);
     assert.equal(await graves.applyDelete('k', '003'), true);

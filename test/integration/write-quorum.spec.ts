@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cliJson, runCli } from '../helpers/cli-runner';
 import { NodeHarness, waitForMesh } from '../helpers/node-harness';
+import { waitFor } from '../helpers/wait-for';
 
 describe('--write-quorum', () => {
   const harness = new NodeHarness();
@@ -40,5 +41,41 @@ describe('--write-quorum', () => {
     const stored = await runCli(['store', 'q', file, '--bootstrap', a.p2p]);
     assert.equal(stored.code, 0, stored.stderr);
     assert.match(stored.stdout, /3\/3 holders confirmed/);
+  });
+});
+
+describe('--write-quorum with dead holders', () => {
+  const harness = new NodeHarness();
+  after(() => harness.stopAll());
+
+  it('counts a dead placed holder as a missing confirmation, not a smaller quorum', async () => {
+    const nodes = await harness.chain(3, { args: ['--replicas', '3', '--write-quorum', '3'] });
+    await waitForMesh(nodes);
+    const [a, b, c] = nodes;
+    const file = path.join(harness.dir('quorum-dead'), 'in.bin');
+    fs.writeFileSync(file, crypto.randomBytes(64 * 1024));
+    await b.kill();
+    await c.kill();
+    await waitFor(async () => {
+      const peers = (await (await fetch(`http://${a.http}/v1/peers`)).json()) as Array<{ status: string }>;
+      return peers.length === 2 && peers.every((p) => p.status === 'dead');
+    }, { description: 'a to see both others dead' });
+
+    const refused = await runCli(['store', 'q', file, '--bootstrap', a.p2p]);
+    assert.equal(refused.code, 5, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /write quorum not reached for "q": 1 of 3 required holders confirmed; nothing was stored/);
+    assert.deepEqual(await cliJson<unknown[]>(['files', 'list', '--db', a.dbPath]), [], 'a lists no file');
+    const put = await fetch(`http://${a.http}/v1/files/q2`, { method: 'PUT', body: 'x' });
+    assert.equal(put.status, 503);
+    assert.deepEqual(await cliJson<unknown[]>(['files', 'list', '--db', a.dbPath]), [], 'a lists no file after the HTTP store either');
+  });
+
+  it('still stores on a node that has only ever been alone', async () => {
+    const lone = await harness.start({ name: 'lone', args: ['--replicas', '3'] });
+    const file = path.join(harness.dir('quorum-lone'), 'in.bin');
+    fs.writeFileSync(file, 'alone');
+    const stored = await runCli(['store', 'solo', file, '--bootstrap', lone.p2p]);
+    assert.equal(stored.code, 0, stored.stderr);
+    assert.match(stored.stdout, /1\/1 holders confirmed/);
   });
 });
