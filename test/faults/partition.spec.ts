@@ -54,7 +54,7 @@ describe('a 2|3 partition during stores, overwrites and deletes (root, iptables)
   );
   after(() => cluster.close());
 
-  it('no store is acknowledged with fewer than a write quorum of its full placement, on either side', { todo: 'fails until write quorum counts the full placement (issue #11 items 3, 14)' }, () =>
+  it('no store is acknowledged with fewer than a write quorum of its full placement, on either side', () =>
     cluster.logsOnFailure(async () => {
       const ids = cluster.nodes.map((n) => n.nodeId);
       const short: string[] = [];
