@@ -28,6 +28,19 @@ if [ "${1:-}" != "--docker" ]; then
   if ! command -v systemd-analyze >/dev/null; then
     (apt-get install -y --no-install-recommends systemd >/dev/null 2>&1) || echo "!! could not install systemd-analyze"
   fi
+  # The S3 tests drive the real clients (test/s3): Debian's packages of each.
+  s3_missing=""
+  [ -x /usr/bin/aws ] || s3_missing="$s3_missing awscli"
+  command -v rclone >/dev/null || s3_missing="$s3_missing rclone"
+  command -v s3cmd >/dev/null || s3_missing="$s3_missing s3cmd"
+  python3 -c 'import boto3' 2>/dev/null || s3_missing="$s3_missing python3-boto3"
+  command -v restic >/dev/null || s3_missing="$s3_missing restic"
+  if [ -n "$s3_missing" ]; then
+    echo "== installing S3 clients:$s3_missing"
+    # shellcheck disable=SC2086
+    (apt-get install -y --no-install-recommends $s3_missing >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends $s3_missing >/dev/null 2>&1; }) \
+      || echo "!! could not install$s3_missing: the S3 client tests will fail"
+  fi
   [ "${1:-}" = "--tools-only" ] && exit 0
 fi
 

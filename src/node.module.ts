@@ -10,6 +10,7 @@ import { PeerRepositoryModule } from './peer-repository/peer-repository.module';
 import { StorageModule } from './storage/storage.module';
 import { TRANSPORT_OBSERVER } from './transport/transport-observer';
 import { MetricsModule } from './metrics/metrics.module';
+import { S3Module } from './s3/s3.module';
 
 @Global()
 @Module({ providers: [transportObserverProvider], exports: [TRANSPORT_OBSERVER] })
@@ -30,6 +31,7 @@ export class NodeModule {
         GossipModule,
         StorageModule,
         HttpApiModule,
+        S3Module,
       ],
     };
   }

@@ -9,6 +9,7 @@ import { SwimConfig, parseGossipOverrides, resolveSwimConfig } from '../gossip/g
 import { InvalidSwimConfigError } from '../gossip/swim/swim.errors';
 import { HostPort, formatHostPort, parseAddressList, parseHostPort } from './address';
 import { parseDuration, parseSize } from './units';
+import { S3Options, parseS3Options } from './s3-options';
 
 export type GossipProfile = 'lan' | 'local';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'verbose';
@@ -41,6 +42,8 @@ export interface NodeConfig {
   repairBandwidth: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
+  /** The S3 endpoint (src/s3). */
+  s3: S3Options;
 }
 
 /** The raw strings the serve command collected (flag value, else env var, else undefined). */
@@ -141,6 +144,7 @@ export function parseNodeConfig(raw: RawOptions): NodeConfig {
     problems.push(`--write-quorum ${o.writeQuorum} exceeds --replicas ${o.replicas}`);
   }
   const gossip = parseGossip(o.gossipProfile, o.gossipOverride, problems);
+  const s3 = parseS3Options(withDefaults, o.listen, problems);
   if (problems.length) throw new InvalidInputError(problems.join('; '));
   const dbPath = path.resolve(o.db);
   return {
@@ -163,6 +167,7 @@ export function parseNodeConfig(raw: RawOptions): NodeConfig {
     repairBandwidth: o.repairBandwidth,
     logLevel: o.logLevel,
     logFormat: o.logFormat,
+    s3,
   };
 }
 

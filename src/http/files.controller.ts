@@ -10,7 +10,7 @@ import { StorageService } from '../storage/storage.service';
 import { QuarantineService } from '../storage/quarantine.service';
 import { ApiTokenGuard } from './api-token.guard';
 import { P2pErrorFilter } from './p2p-error.filter';
-import { parseRange } from './range';
+import { parseRange } from '../common/byte-range';
 
 @Controller('v1/files')
 @UseGuards(ApiTokenGuard)

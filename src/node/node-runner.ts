@@ -23,6 +23,7 @@ import { NodeStatus } from './node-status';
 import { wireMetrics } from './metrics-wiring';
 import { PACKAGE_VERSION } from '../common/version';
 import { startupMark } from '../common/startup-trace';
+import { S3Server } from '../s3/s3-server';
 
 export async function runNode(config: NodeConfig): Promise<void> {
   // Listen for SIGTERM/SIGINT before anything else: a supervisor (or a test) may signal the
@@ -55,6 +56,7 @@ export async function runNode(config: NodeConfig): Promise<void> {
     startupMark('p2p listener bound');
     const http = await listenHttp(app, config);
     startupMark('http bound');
+    const s3 = await app.get(S3Server).start();
     const overridden = Object.entries(config.gossipOverrides);
     if (overridden.length > 0) {
       log.log(`gossip profile ${config.gossipProfile} with ${overridden.map(([k, v]) => `${k}=${v}`).join(', ')} (--gossip-override)`);
@@ -70,7 +72,7 @@ export async function runNode(config: NodeConfig): Promise<void> {
     app.get(ScrubService).start();
     status.started = true;
     startupMark('ready');
-    log.log(`ready: node=${identity.nodeId} p2p=${identity.advertise} http=${http} listen=${status.p2pAddress}`);
+    log.log(`ready: node=${identity.nodeId} p2p=${identity.advertise} http=${http} s3=${s3} listen=${status.p2pAddress}`);
   } catch (err) {
     await app.close().catch(() => undefined);
     throw err;

@@ -11,6 +11,8 @@ export interface FileManifest {
   chunkSize: number;
   chunks: string[];
   createdAt: number;
+  /** Opaque metadata stored with the file (see storage/file-meta.ts); absent when none. */
+  meta?: Record<string, string>;
 }
 
 /** A manifest's identity without its chunk list (listings). */
@@ -148,7 +150,7 @@ export async function replaceShares(m: EntityManager, key: string, version: stri
 }
 
 function toRow(f: FileManifest): FileEntity {
-  return { key: f.key, version: f.version, size: f.size, contentHash: f.contentHash, chunkSize: f.chunkSize, chunkCount: f.chunks.length, createdAt: f.createdAt };
+  return { key: f.key, version: f.version, size: f.size, contentHash: f.contentHash, chunkSize: f.chunkSize, chunkCount: f.chunks.length, createdAt: f.createdAt, meta: f.meta ? JSON.stringify(f.meta) : null };
 }
 
 function fromRow(r: FileEntity): Omit<FileManifest, 'chunks'> {
@@ -159,5 +161,6 @@ function fromRow(r: FileEntity): Omit<FileManifest, 'chunks'> {
     contentHash: r.contentHash,
     chunkSize: Number(r.chunkSize),
     createdAt: Number(r.createdAt),
+    ...(r.meta ? { meta: JSON.parse(r.meta) as Record<string, string> } : {}),
   };
 }

@@ -2,12 +2,13 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { FileRepository } from './file.repository';
+import { KeyPageRepository } from './key-page.repository';
 import { NodeMetaRepository } from './node-meta.repository';
 import { PeerRepository } from './peer.repository';
 import { ShareRepository } from './share.repository';
 import { TombstoneRepository } from './tombstone.repository';
 
-const REPOSITORIES = [PeerRepository, FileRepository, ShareRepository, TombstoneRepository, NodeMetaRepository];
+const REPOSITORIES = [PeerRepository, FileRepository, ShareRepository, TombstoneRepository, NodeMetaRepository, KeyPageRepository];
 
 /**
  * The node's SQLite database and its repositories; global. The node opens the database before

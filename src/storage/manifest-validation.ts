@@ -3,6 +3,7 @@ import { StorageProtocolError } from './storage-protocol.errors';
 import { validateKey } from './key';
 import { ManifestReport } from './storage.types';
 import { checkIncomingVersion, isBelievableVersion } from './version-bounds';
+import { parseFileMeta } from './file-meta';
 
 const HASH = /^[0-9a-f]{64}$/;
 
@@ -23,6 +24,7 @@ export function parseManifest(x: unknown): FileManifest {
   if (chunks.length !== Math.ceil((m.size as number) / (m.chunkSize as number))) {
     throw new StorageProtocolError('manifest chunk count does not match its size');
   }
+  const meta = parseFileMeta(m.meta);
   return {
     key,
     version,
@@ -31,6 +33,7 @@ export function parseManifest(x: unknown): FileManifest {
     chunkSize: m.chunkSize as number,
     chunks: chunks as string[],
     createdAt: Number.isSafeInteger(m.createdAt) ? (m.createdAt as number) : Date.now(),
+    ...(meta ? { meta } : {}),
   };
 }
 

@@ -16,10 +16,12 @@ import { RepairThrottle } from './repair-throttle';
 import { ScrubService } from './scrub.service';
 import { InspectService } from './inspect.service';
 import { QuarantineService } from './quarantine.service';
+import { KeyListingService } from './key-listing.service';
+import { KeyListingController } from './key-listing.controller';
 
 @Module({
   imports: [TransportModule, GossipModule],
-  controllers: [StorageController],
+  controllers: [StorageController, KeyListingController],
   providers: [
     {
       provide: ChunkStore,
@@ -39,7 +41,8 @@ import { QuarantineService } from './quarantine.service';
     ScrubService,
     InspectService,
     QuarantineService,
+    KeyListingService,
   ],
-  exports: [StorageService, LocalReplica, AntiEntropyService, ScrubService, QuarantineService],
+  exports: [StorageService, LocalReplica, AntiEntropyService, ScrubService, QuarantineService, KeyListingService],
 })
 export class StorageModule {}

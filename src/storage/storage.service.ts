@@ -28,6 +28,7 @@ import { StorageProtocolError, UploadNotFoundError } from './storage-protocol.er
 import { DeleteResult, ManifestReport, ReplicaReport, StoreResult } from './storage.types';
 import { UploadSession } from './upload-session';
 import { validateKey } from './key';
+import { StoreOptions, parseFileMeta } from './file-meta';
 import { VersionClock, compareVersions } from './version';
 
 const SESSION_IDLE_MS = 5 * 60_000;
@@ -103,12 +104,12 @@ export class StorageService implements OnModuleDestroy {
     }
   }
 
-  async commitStore(uploadId: string, claimedContentHash?: string): Promise<StoreResult> {
+  async commitStore(uploadId: string, claimedContentHash?: string, options: StoreOptions = {}): Promise<StoreResult> {
     const session = this.session(uploadId);
-    return this.measured('store', session.startedAt, this.commitSession(session, claimedContentHash));
+    return this.measured('store', session.startedAt, this.commitSession(session, claimedContentHash, options));
   }
 
-  private async commitSession(session: UploadSession, claimedContentHash?: string): Promise<StoreResult> {
+  private async commitSession(session: UploadSession, claimedContentHash?: string, options: StoreOptions = {}): Promise<StoreResult> {
     const uploadId = session.id;
     await Promise.all(session.inflight.values());
     this.sessions.delete(uploadId);
@@ -117,6 +118,7 @@ export class StorageService implements OnModuleDestroy {
     if (claimedContentHash && claimedContentHash !== contentHash) {
       throw new ChunkCorruptError(contentHash, `the file's content hash differs from the client's (${claimedContentHash})`);
     }
+    const meta = parseFileMeta(await options.beforeCommit?.({ size, contentHash }));
     const manifest: FileManifest = {
       key: session.key,
       version: session.version,
@@ -125,6 +127,7 @@ export class StorageService implements OnModuleDestroy {
       chunkSize: session.chunkSize,
       chunks: session.chunkHashes,
       createdAt: Date.now(),
+      ...(meta ? { meta } : {}),
     };
     const holders = [...session.live];
     const results = await Promise.allSettled(holders.map((id) => this.router.commit(id, manifest, session.holders)));
@@ -156,15 +159,16 @@ export class StorageService implements OnModuleDestroy {
 
   /**
    * Stores a whole stream (the HTTP API's PUT): the same begin/chunk/commit path the CLI's
-   * client protocol drives, fed from the request body one chunk at a time.
+   * client protocol drives, fed from the request body one chunk at a time. `options` may
+   * attach metadata computed from the content, or veto the commit (see StoreOptions).
    */
-  async storeStream(key: string, source: AsyncIterable<Uint8Array | string>): Promise<StoreResult> {
+  async storeStream(key: string, source: AsyncIterable<Uint8Array | string>, options: StoreOptions = {}): Promise<StoreResult> {
     const begin = await this.beginStore(key);
     try {
       for await (const chunk of chunkStream(source, begin.chunkSize)) {
         await this.storeChunk(begin.uploadId, chunk.index, chunk.hash, chunk.data);
       }
-      return await this.commitStore(begin.uploadId);
+      return await this.commitStore(begin.uploadId, undefined, options);
     } finally {
       this.abortStore(begin.uploadId);
     }

@@ -22,6 +22,8 @@ export interface TestNode {
   p2p: string;
   /** host:port of the HTTP side, or "off". */
   http: string;
+  /** URL of the S3 endpoint (http://host:port or https://...), or "off". */
+  s3: string;
   dir: string;
   dbPath: string;
   process: ChildProcess;
@@ -87,6 +89,7 @@ export class NodeHarness {
       nodeId: '',
       p2p: '',
       http: '',
+      s3: '',
       dir,
       dbPath,
       process: child,
@@ -124,6 +127,7 @@ export class NodeHarness {
     node.nodeId = ready[1];
     node.p2p = ready[2];
     node.http = ready[3];
+    node.s3 = /^[^\n]* s3=(\S+)/.exec(output.slice(ready.index))?.[1] ?? 'off';
     return node;
   }
 

@@ -103,4 +103,39 @@ export class ServeCommand extends CommandRunner {
   parseLogFormat(v: string) {
     return v;
   }
+
+  @Option({ flags: '--s3 <host:port|off>', description: 'S3 endpoint (default: p2p port + 6000, 3000 -> 9000; starts once an access key is set; "off" disables)', env: 'P2P_S3' })
+  parseS3(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--s3-keys <id:secret,...>', description: 'S3 access keys of the cluster, ACCESS_KEY_ID:SECRET pairs', env: 'P2P_S3_KEYS' })
+  parseS3Keys(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--s3-keys-file <path>', description: 'file of S3 access keys, one ACCESS_KEY_ID:SECRET a line (re-read when it changes)', env: 'P2P_S3_KEYS_FILE' })
+  parseS3KeysFile(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--s3-domain <domain>', description: 'also address buckets as <bucket>.<domain> (virtual-host style)', env: 'P2P_S3_DOMAIN' })
+  parseS3Domain(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--s3-tls-cert <path>', description: 'PEM certificate: serve S3 over HTTPS (with --s3-tls-key)', env: 'P2P_S3_TLS_CERT' })
+  parseS3TlsCert(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--s3-tls-key <path>', description: 'PEM private key of --s3-tls-cert', env: 'P2P_S3_TLS_KEY' })
+  parseS3TlsKey(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--s3-upload-expiry <duration>', description: 'abort multipart uploads idle this long (default 24h)', env: 'P2P_S3_UPLOAD_EXPIRY' })
+  parseS3UploadExpiry(v: string) {
+    return v;
+  }
 }

@@ -26,4 +26,8 @@ export class FileEntity {
 
   @Column('integer')
   createdAt: number;
+
+  /** JSON object of strings: opaque metadata the file was stored with, or NULL. */
+  @Column('text', { nullable: true })
+  meta?: string | null;
 }
