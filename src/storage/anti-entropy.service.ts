@@ -23,7 +23,7 @@ import { NodeIdentity } from '../transport/node-identity';
 import { LocalReplica } from './local-replica';
 import { placeKey } from './placement';
 import { ReplicaRouter } from './replica-router';
-import { BUCKETS, SyncEntry, bucketDigests, bucketOf, differingBuckets, planSync } from './sync-digest';
+import { BUCKETS, DigestCursor, SyncEntry, bucketDigests, bucketOf, differingBuckets, digestPage, planSync } from './sync-digest';
 import { DigestReply } from './sync.types';
 import { HANDOFF_KEYS_PER_ROUND, SYNC_INTERVAL_MS } from './sync-timings';
 import { compareVersions } from './version';
@@ -141,14 +141,14 @@ export class AntiEntropyService implements OnModuleDestroy {
   }
 
   /** Server side of a round: compare the caller's digests with ours, return our differing buckets. */
-  async answerDigest(peer: string, digests: unknown): Promise<DigestReply> {
+  async answerDigest(peer: string, digests: unknown, after?: DigestCursor): Promise<DigestReply> {
     // Quarantined: announce nothing, so the peer pushes what it has and pulls nothing from us.
     if (this.quarantine.active) return { differing: Array.from({ length: BUCKETS }, (_, b) => b), entries: [] };
     const theirs = Array.isArray(digests) && digests.length === BUCKETS ? digests.map(String) : new Array<string>(BUCKETS).fill('');
     const mine = await this.sharedEntries(peer);
     const differing = differingBuckets(bucketDigests(mine), theirs);
     const wanted = new Set(differing);
-    return { differing, entries: mine.filter((e) => wanted.has(bucketOf(e.key))) };
+    return { differing, ...digestPage(mine.filter((e) => wanted.has(bucketOf(e.key))), after) };
   }
 
   private async syncWith(peer: string): Promise<SyncRoundResult> {

@@ -13,13 +13,16 @@ import { CopyCheck, ManifestReport, StoragePatterns } from './storage.types';
 import { ChunkCorruptError } from './storage.errors';
 import { DEFAULT_CHUNK_SIZE, sha256Hex } from './chunker';
 import { DigestReply, SyncPatterns } from './sync.types';
-import { SyncEntry } from './sync-digest';
+import { DigestCursor, SyncEntry, parseCursor } from './sync-digest';
+import { StorageProtocolError } from './storage-protocol.errors';
 import { parseReport } from './manifest-validation';
 import { isBelievableVersion } from './version-bounds';
 
 /** Chunk transfers carry 1 MiB; give them longer than control messages. */
 const CHUNK_TIMEOUT_MS = 30_000;
 const CONTROL_TIMEOUT_MS = 10_000;
+/** Pages of one digest reply we accept (512 KiB each: far beyond any real store's entries). */
+const MAX_DIGEST_PAGES = 1024;
 
 @Injectable()
 export class ReplicaRouter {
@@ -99,10 +102,19 @@ export class ReplicaRouter {
 
   /** Sends our bucket digests; the peer answers with its entries in the buckets that differ. */
   async syncDigest(nodeId: string, digests: string[]): Promise<DigestReply> {
-    const reply = await this.pool.request<DigestReply>(this.address(nodeId), SyncPatterns.digest, { digests }, CONTROL_TIMEOUT_MS);
-    const entries = Array.isArray(reply?.entries) ? reply.entries.filter(isSyncEntry) : [];
-    const differing = Array.isArray(reply?.differing) ? reply.differing.filter((b): b is number => Number.isInteger(b)) : [];
-    return { entries, differing };
+    const entries: SyncEntry[] = [];
+    let differing: number[] = [];
+    let after: DigestCursor | undefined;
+    for (let page = 0; page < MAX_DIGEST_PAGES; page++) {
+      const reply = await this.pool.request<DigestReply>(this.address(nodeId), SyncPatterns.digest, { digests, after }, CONTROL_TIMEOUT_MS);
+      if (Array.isArray(reply?.entries)) for (const e of reply.entries) if (isSyncEntry(e)) entries.push(e);
+      if (page === 0) differing = Array.isArray(reply?.differing) ? reply.differing.filter((b): b is number => Number.isInteger(b)) : [];
+      const next = parseCursor(reply?.next);
+      if (!next) return { entries, differing };
+      if (after && next.key === after.key && next.kind === after.kind) break;
+      after = next;
+    }
+    throw new StorageProtocolError(`the digest reply of ${nodeId.slice(0, 8)} did not end within ${MAX_DIGEST_PAGES} pages`);
   }
 
   /** Which of these chunks the node does not have. */

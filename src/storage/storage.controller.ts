@@ -18,6 +18,7 @@ import { parseManifest } from './manifest-validation';
 import { checkIncomingVersion } from './version-bounds';
 import { AntiEntropyService } from './anti-entropy.service';
 import { SyncPatterns } from './sync.types';
+import { parseCursor } from './sync-digest';
 import { InspectService } from './inspect.service';
 import { QuarantineService } from './quarantine.service';
 
@@ -95,7 +96,8 @@ export class StorageController {
   @MessagePattern(SyncPatterns.digest)
   syncDigest(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
     requirePeer(ctx);
-    return this.antiEntropy.answerDigest(ctx.peer.nodeId, (msg as { digests?: unknown })?.digests);
+    const { digests, after } = (msg ?? {}) as { digests?: unknown; after?: unknown };
+    return this.antiEntropy.answerDigest(ctx.peer.nodeId, digests, parseCursor(after));
   }
 
   @MessagePattern(SyncPatterns.missingChunks)

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BUCKETS, bucketDigests, bucketOf, differingBuckets, planSync, SyncEntry } from './sync-digest';
+import { BUCKETS, DigestCursor, bucketDigests, bucketOf, differingBuckets, digestPage, planSync, SyncEntry } from './sync-digest';
 
 const m = (key: string, version: string): SyncEntry => ({ key, kind: 'm', version });
 const t = (key: string, version: string): SyncEntry => ({ key, kind: 't', version });
@@ -27,5 +27,35 @@ describe('sync digests', () => {
     const back = planSync([m('a', '4')], [t('a', '5')]);
     assert.deepEqual(back.pull, [t('a', '5')]);
     assert.deepEqual(planSync([m('a', '4')], [m('a', '4')]), { push: [], pull: [] });
+  });
+});
+
+describe(digestPage.name, () => {
+  const entries: SyncEntry[] = Array.from({ length: 500 }, (_, i) => ({ key: `key-${i}`, kind: i % 7 ? 'm' : 't', version: `v${i}` }));
+
+  it('returns every entry exactly once across its pages, each within the byte budget', () => {
+    const seen: SyncEntry[] = [];
+    let after: DigestCursor | undefined;
+    let pages = 0;
+    do {
+      const page = digestPage(entries, after, 2_000);
+      assert.ok(Buffer.byteLength(JSON.stringify(page.entries)) <= 2_000 + page.entries.length);
+      seen.push(...page.entries);
+      after = page.next;
+      pages += 1;
+    } while (after);
+    assert.ok(pages > 10);
+    assert.equal(seen.length, entries.length);
+    assert.equal(new Set(seen.map((e) => e.key)).size, entries.length);
+  });
+
+  it('carries one entry per page even when a single entry is over the budget', () => {
+    const page = digestPage(entries.slice(0, 3), undefined, 1);
+    assert.equal(page.entries.length, 1);
+    assert.ok(page.next);
+  });
+
+  it('needs no cursor when everything fits', () => {
+    assert.deepEqual(digestPage(entries.slice(0, 3), undefined).next, undefined);
   });
 });

@@ -3,7 +3,8 @@
  * full lists: the keys placed on both are split into 64 buckets by hash; each bucket's
  * digest is a SHA-256 over its sorted "key, kind, version" lines (kind: m = manifest,
  * t = tombstone). Only buckets whose digests differ are exchanged in full, so a converged
- * pair costs 64 hashes per round.
+ * pair costs 64 hashes per round. The entries of the differing buckets travel in pages of at
+ * most DIGEST_PAGE_BYTES of JSON (digestPage), so no reply grows with the store.
  */
 import { createHash } from 'node:crypto';
 import { compareVersions } from './version';
@@ -71,4 +72,54 @@ export function planSync(mine: readonly SyncEntry[], theirs: readonly SyncEntry[
     if (!e || compareVersions(o.version, e.version) > 0 || (o.version === e.version && o.kind === 't' && e.kind === 'm')) pull.push(o);
   }
   return { push, pull };
+}
+
+/** JSON bytes of entries in one digest reply: half the 1 MiB body limit, whatever the key sizes. */
+export const DIGEST_PAGE_BYTES = 512 * 1024;
+
+/** Where the next page starts: after this entry in (bucket, key, kind) order. */
+export interface DigestCursor {
+  key: string;
+  kind: 'm' | 't';
+}
+
+/** A cursor off the wire, or undefined when it is not one. */
+export function parseCursor(x: unknown): DigestCursor | undefined {
+  const c = x as DigestCursor | undefined;
+  return c && typeof c === 'object' && typeof c.key === 'string' && (c.kind === 'm' || c.kind === 't') ? { key: c.key, kind: c.kind } : undefined;
+}
+
+function orderOf(e: DigestCursor): [number, string, string] {
+  return [bucketOf(e.key), e.key, e.kind];
+}
+
+function compareOrder(a: [number, string, string], b: [number, string, string]): number {
+  if (a[0] !== b[0]) return a[0] - b[0];
+  if (a[1] !== b[1]) return a[1] < b[1] ? -1 : 1;
+  return a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0;
+}
+
+/**
+ * One page of `entries` (the replier's entries in the differing buckets): those after `after`
+ * in (bucket, key, kind) order, up to `maxBytes` of JSON, and the cursor of the next page when
+ * more remain. A page always carries at least one entry, so paging always moves on.
+ */
+export function digestPage(entries: readonly SyncEntry[], after: DigestCursor | undefined, maxBytes = DIGEST_PAGE_BYTES): { entries: SyncEntry[]; next?: DigestCursor } {
+  const start = after ? orderOf(after) : undefined;
+  const ordered = entries
+    .map((e) => ({ e, order: orderOf(e) }))
+    .filter((x) => !start || compareOrder(x.order, start) > 0)
+    .sort((x, y) => compareOrder(x.order, y.order));
+  const page: SyncEntry[] = [];
+  let bytes = 0;
+  for (const { e } of ordered) {
+    const size = Buffer.byteLength(JSON.stringify(e)) + 1;
+    if (page.length > 0 && bytes + size > maxBytes) {
+      const lastEntry = page[page.length - 1];
+      return { entries: page, next: { key: lastEntry.key, kind: lastEntry.kind } };
+    }
+    page.push(e);
+    bytes += size;
+  }
+  return { entries: page };
 }

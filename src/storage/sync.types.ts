@@ -1,4 +1,4 @@
-import type { SyncEntry } from './sync-digest';
+import type { DigestCursor, SyncEntry } from './sync-digest';
 
 export const SyncPatterns = {
   digest: 'storage.sync.digest',
@@ -7,10 +7,14 @@ export const SyncPatterns = {
 
 export interface DigestRequest {
   digests: string[];
+  /** Asks for the page after this entry (the previous reply's `next`). */
+  after?: DigestCursor;
 }
 
 export interface DigestReply {
-  /** The replier's entries in every bucket whose digest differed. */
+  /** The replier's entries in every bucket whose digest differed (one page of them). */
   entries: SyncEntry[];
   differing: number[];
+  /** Present when more entries follow: ask again with `after` set to it. */
+  next?: DigestCursor;
 }
