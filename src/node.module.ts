@@ -5,6 +5,7 @@ import type { NodeConfig } from './config/node-config';
 import { GossipModule } from './gossip/gossip.module';
 import { HttpApiModule } from './http/http.module';
 import { NodeStatusModule } from './node/node-status.module';
+import { NodeIdentityModule } from './node/node-identity.module';
 import { transportObserverProvider } from './node/transport-observer.provider';
 import { PeerRepositoryModule } from './peer-repository/peer-repository.module';
 import { StorageModule } from './storage/storage.module';
@@ -28,6 +29,7 @@ export class NodeModule {
         PeerRepositoryModule.forRoot(dataSource),
         NodeStatusModule,
         ObserverModule,
+        NodeIdentityModule,
         GossipModule,
         StorageModule,
         HttpApiModule,

@@ -1,14 +1,12 @@
 /**
  * The CLI verifies every chunk of a get itself, so the node passes chunks on without hashing
  * them again; a chunk that arrives wrong is asked for once more with the node verifying.
- * A stand-in node on 127.0.0.1 (our handshake, our frames) plays the relay.
+ * A stand-in node on 127.0.0.1 (TLS, our handshake, our frames) plays the relay.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import * as net from 'node:net';
 import { NodeClient } from './node-client';
-import { PeerConnection } from '../transport/peer-connection';
-import { NodeIdentity } from '../transport/node-identity';
+import { StandIn, startStandIn } from '../../test/helpers/stand-in-node';
 import { sha256Hex } from '../storage/chunker';
 import { FileManifest, StoragePatterns } from '../storage/storage.types';
 
@@ -27,29 +25,25 @@ describe('NodeClient.get', () => {
   const asked: Array<{ index: number; verify: unknown }> = [];
   /** Chunk indexes the stand-in damages unless asked to verify. */
   let damaged = new Set<number>();
-  let server: net.Server;
+  let server: StandIn;
   let address = '';
 
   before(async () => {
-    const identity = new NodeIdentity({ nodeId: 'a1'.repeat(16), clusterId: 'p2p-storage', secret: undefined, listenHost: '127.0.0.1', explicitAdvertise: undefined });
-    server = net.createServer((socket) =>
-      PeerConnection.accept(socket, identity.local(), {
-        request: async (pattern, data) => {
-          assert.equal(pattern, StoragePatterns.clientGetChunk);
-          const { hash, verify } = data as { hash: string; verify?: unknown };
-          const index = manifest.chunks.indexOf(hash);
-          asked.push({ index, verify });
-          const blob = Buffer.from(chunks[index]);
-          if (damaged.has(index) && verify !== true) blob[0] ^= 0xff;
-          return { blob };
-        },
-        event: () => undefined,
-      }),
-    );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    address = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    server = await startStandIn({
+      request: async (pattern: string, data: unknown) => {
+        assert.equal(pattern, StoragePatterns.clientGetChunk);
+        const { hash, verify } = data as { hash: string; verify?: unknown };
+        const index = manifest.chunks.indexOf(hash);
+        asked.push({ index, verify });
+        const blob = Buffer.from(chunks[index]);
+        if (damaged.has(index) && verify !== true) blob[0] ^= 0xff;
+        return { blob };
+      },
+      event: () => undefined,
+    });
+    address = server.address;
   });
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  after(() => server.close());
 
   async function download(): Promise<Buffer> {
     const client = NodeClient.fromOptions({ bootstrap: address, timeout: '5s' });

@@ -10,6 +10,10 @@ import { formatHostPort, parseAddressList } from '../config/address';
 import { parseDuration } from '../config/units';
 import { PeerConnectionPool } from '../transport/connection-pool';
 import { NodeIdentity } from '../transport/node-identity';
+import { Keyring } from '../transport/keyring';
+import { TransportSecurity, plaintextForBenchmark } from '../transport/tls/transport-security';
+import { noPins } from '../transport/tls/pin-store';
+import { readSecretFile } from '../config/secret-list';
 import { P2pError } from '../common/errors';
 import { PeerUnreachableError } from '../transport/transport.errors';
 import { Chunk, chunkStream, sha256Hex } from '../storage/chunker';
@@ -35,15 +39,22 @@ export class NodeClient {
     if (!list || list.length === 0) throw new InvalidInputError(`--bootstrap "${options.bootstrap}" must be a comma-separated list of host:port`);
     const timeoutMs = parseDuration(options.timeout ?? '60s');
     if (timeoutMs === undefined || timeoutMs <= 0) throw new InvalidInputError(`--timeout "${options.timeout}" is not a duration`);
+    if (options.clusterSecret !== undefined) {
+      throw new InvalidInputError('a client proves the API token, never the cluster secret: use --api-token, P2P_API_TOKEN or --api-token-file');
+    }
+    const token = clientToken(options);
     const identity = new NodeIdentity({
       nodeId: randomBytes(16).toString('hex'),
       clusterId: options.clusterId || 'p2p-storage',
-      secret: options.clusterSecret || undefined,
+      secrets: new Keyring(token ? [token] : []),
+      fingerprint: '',
       listenHost: '127.0.0.1',
       explicitAdvertise: 'client:0',
       role: 'client',
     });
-    return new NodeClient(new PeerConnectionPool(identity), list.map(formatHostPort), timeoutMs);
+    // A client has no key of its own: it checks the node by the node's proof of the token.
+    const security = new TransportSecurity(undefined, noPins, plaintextForBenchmark());
+    return new NodeClient(new PeerConnectionPool(identity, security), list.map(formatHostPort), timeoutMs);
   }
 
   /** The node this client talks to: the first of --bootstrap that completes a handshake. */
@@ -140,6 +151,13 @@ export class NodeClient {
     const address = await this.connect();
     return this.pool.request<T>(address, pattern, data, this.timeoutMs);
   }
+}
+
+/** --api-token, else the first line of --api-token-file, else none (an open node). */
+function clientToken(options: ClientOptions): string | undefined {
+  if (options.apiToken && options.apiTokenFile) throw new InvalidInputError('give --api-token or --api-token-file, not both');
+  if (options.apiTokenFile) return readSecretFile(options.apiTokenFile, 'api-token-file')[0];
+  return options.apiToken || undefined;
 }
 
 /**

@@ -38,7 +38,19 @@ export abstract class ClientCommand extends CommandRunner {
     return value;
   }
 
-  @Option({ flags: '--cluster-secret <secret>', description: 'the cluster secret, when the cluster has one', env: 'P2P_CLUSTER_SECRET' })
+  @Option({ flags: '--api-token <token>', description: "the node's API token, when it has one (clients never hold the cluster secret)", env: 'P2P_API_TOKEN' })
+  parseApiToken(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--api-token-file <path>', description: 'read the API token from this file (its first line)', env: 'P2P_API_TOKEN_FILE' })
+  parseApiTokenFile(value: string): string {
+    return value;
+  }
+
+  // No env fallback on purpose: P2P_CLUSTER_SECRET is set where nodes run, and a client run there
+  // must not fail for it. Given as a flag, it gets a one-line answer saying what to use instead.
+  @Option({ flags: '--cluster-secret <secret>', description: 'refused: a client proves the API token (--api-token), never the cluster secret' })
   parseClusterSecret(value: string): string {
     return value;
   }
@@ -61,6 +73,8 @@ export abstract class ClientCommand extends CommandRunner {
 
 export interface ClientOptions {
   bootstrap?: string;
+  apiToken?: string;
+  apiTokenFile?: string;
   clusterSecret?: string;
   clusterId?: string;
   timeout?: string;

@@ -10,6 +10,7 @@ import { InvalidSwimConfigError } from '../gossip/swim/swim.errors';
 import { HostPort, formatHostPort, parseAddressList, parseHostPort } from './address';
 import { parseDuration, parseSize } from './units';
 import { S3Options, parseS3Options } from './s3-options';
+import { secretListFrom } from './secret-list';
 
 export type GossipProfile = 'lan' | 'local';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'verbose';
@@ -29,8 +30,18 @@ export interface NodeConfig {
   writeQuorum: number | undefined;
   http: HostPort | 'off';
   clusterId: string;
+  /** The primary cluster secret (first of clusterSecrets); undefined: an open cluster. */
   clusterSecret: string | undefined;
+  /** The keyring: the first proves, all are accepted (secret-list.ts). */
+  clusterSecrets: string[];
+  /** --cluster-secret-file: read again on SIGHUP. */
+  clusterSecretFile: string | undefined;
+  /** The first API token (the HTTP API's); undefined: none. */
   apiToken: string | undefined;
+  /** Every API token a client may prove (the CLI over p2p, the HTTP API). */
+  apiTokens: string[];
+  /** --api-token-file: read again on SIGHUP. */
+  apiTokenFile: string | undefined;
   gossipProfile: GossipProfile;
   /** The profile's membership timings with --gossip-override applied. */
   gossip: SwimConfig;
@@ -119,7 +130,9 @@ const serveSchema = z.object({
   http: z.string().optional(),
   clusterId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, '--cluster-id must be 1-64 letters, digits, dots, dashes or underscores'),
   clusterSecret: z.string().optional(),
+  clusterSecretFile: z.string().optional(),
   apiToken: z.string().optional(),
+  apiTokenFile: z.string().optional(),
   gossipProfile: oneOf('gossip-profile', ['lan', 'local'] as const),
   gossipOverride: z.string().optional(),
   tombstoneTtl: duration('tombstone-ttl'),
@@ -145,6 +158,8 @@ export function parseNodeConfig(raw: RawOptions): NodeConfig {
   }
   const gossip = parseGossip(o.gossipProfile, o.gossipOverride, problems);
   const s3 = parseS3Options(withDefaults, o.listen, problems);
+  const clusterSecrets = secretListFrom('cluster-secret', o.clusterSecret, o.clusterSecretFile, problems);
+  const apiTokens = secretListFrom('api-token', o.apiToken, o.apiTokenFile, problems);
   if (problems.length) throw new InvalidInputError(problems.join('; '));
   const dbPath = path.resolve(o.db);
   return {
@@ -157,8 +172,12 @@ export function parseNodeConfig(raw: RawOptions): NodeConfig {
     writeQuorum: o.writeQuorum,
     http,
     clusterId: o.clusterId,
-    clusterSecret: o.clusterSecret || undefined,
-    apiToken: o.apiToken || undefined,
+    clusterSecret: clusterSecrets[0],
+    clusterSecrets,
+    clusterSecretFile: o.clusterSecretFile ? path.resolve(o.clusterSecretFile) : undefined,
+    apiToken: apiTokens[0],
+    apiTokens,
+    apiTokenFile: o.apiTokenFile ? path.resolve(o.apiTokenFile) : undefined,
     gossipProfile: o.gossipProfile,
     gossip: gossip.config,
     gossipOverrides: gossip.overrides,

@@ -20,6 +20,12 @@ export class MetricsService {
   readonly handshakeFailures = new Counter({ name: 'p2p_handshake_failures_total', help: 'Connections refused in the handshake, by reason', labelNames: ['reason'], registers: [this.registry] });
   readonly transportErrors = new Counter({ name: 'p2p_transport_errors_total', help: 'Connections closed for a protocol violation, by type', labelNames: ['type'], registers: [this.registry] });
   readonly connections = new Gauge({ name: 'p2p_connections', help: 'Open p2p connections (both directions)', registers: [this.registry] });
+  readonly connectionsByKey = new Gauge({
+    name: 'p2p_connections_by_key',
+    help: 'Authenticated p2p connections by the keyring entry they were admitted with (key_id "none": open cluster or no API token)',
+    labelNames: ['key_id'],
+    registers: [this.registry],
+  });
   readonly operations = new Counter({ name: 'p2p_operations_total', help: 'Client operations handled by this node as coordinator', labelNames: ['op', 'result'], registers: [this.registry] });
   readonly operationDuration = new Histogram({
     name: 'p2p_operation_duration_seconds',

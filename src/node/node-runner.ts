@@ -17,6 +17,8 @@ import { AntiEntropyService } from '../storage/anti-entropy.service';
 import { ScrubService } from '../storage/scrub.service';
 import { QuarantineService } from '../storage/quarantine.service';
 import { NodeIdentity } from '../transport/node-identity';
+import { TransportSecurity } from '../transport/tls/transport-security';
+import { watchSecretFiles } from './secret-reload';
 import { TcpTransportServer } from '../transport/tcp-transport.server';
 import { TRANSPORT_OBSERVER, TransportObserver } from '../transport/transport-observer';
 import { NodeStatus } from './node-status';
@@ -30,6 +32,7 @@ export async function runNode(config: NodeConfig): Promise<void> {
   // moment it reads the ready line, and without a listener Node's default action would kill the
   // node without a graceful leave. A signal during start-up lets the start finish, then leaves.
   const stopRequested = untilSignal();
+  let stopWatching = () => undefined as void;
   const logger = createNodeLogger(config.logLevel, config.logFormat);
   // No body parser: PUT /v1/files streams the raw request body whatever its content type.
   // Opened before Nest: an unusable --db is then one line naming it, at once.
@@ -44,6 +47,7 @@ export async function runNode(config: NodeConfig): Promise<void> {
     host: config.listen.host,
     port: config.listen.port,
     identity: () => identity.local(),
+    security: app.get(TransportSecurity),
     observer: app.get<TransportObserver>(TRANSPORT_OBSERVER),
     onListening: (address, port) => {
       identity.setBoundPort(port);
@@ -64,6 +68,9 @@ export async function runNode(config: NodeConfig): Promise<void> {
     if (!config.clusterSecret) {
       log.warn('no cluster secret set: any node that can reach this port can join (set --cluster-secret or P2P_CLUSTER_SECRET)');
     }
+    if (app.get(TransportSecurity).plaintext) log.warn('P2P_BENCH_PLAINTEXT_TRANSPORT=1: connections are NOT encrypted (a benchmark-only switch)');
+    log.log(`node key ${identity.fingerprint.slice(0, 16)}… (TLS 1.3 on every connection); keyring: ${identity.secrets.keyIds.join(', ') || 'none (open cluster)'}`);
+    stopWatching = watchSecretFiles(config, identity, log);
     await app.get(QuarantineService).evaluateAtStart();
     await app.get(MembershipService).start();
     startupMark('membership started');
@@ -78,6 +85,7 @@ export async function runNode(config: NodeConfig): Promise<void> {
     throw err;
   }
   await stopRequested;
+  stopWatching();
   log.log('leaving the cluster');
   status.leaving = true;
   await app.get(MembershipService).leave().catch((err) => log.warn(`leave failed: ${describeError(err)}`));

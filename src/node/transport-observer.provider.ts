@@ -43,6 +43,9 @@ export const transportObserverProvider: Provider = {
       connectionsChanged(delta) {
         metrics.connections.inc(delta);
       },
+      keyInUse(keyId, delta) {
+        metrics.connectionsByKey.inc({ key_id: keyId }, delta);
+      },
     };
   },
 };

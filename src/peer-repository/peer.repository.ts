@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, LessThan, Not, Repository } from 'typeorm';
-import { PeerEntity } from './entities';
+import { PeerEntity, PeerKeyEntity } from './entities';
 import { serialized, writeTransaction } from './write-lock';
 
 export type PeerStatus = 'alive' | 'suspect' | 'dead' | 'left';
@@ -48,6 +48,32 @@ export class PeerRepository {
 
   async setStatus(nodeId: string, status: PeerStatus, at = Date.now()): Promise<void> {
     await serialized(this.dataSource, () => this.repo.update({ nodeId }, { status, updatedAt: at }));
+  }
+
+  /** Every key pin: node id -> fingerprint of the TLS key it showed first. */
+  async listKeyPins(): Promise<Map<string, string>> {
+    const rows = await this.dataSource.getRepository(PeerKeyEntity).find();
+    return new Map(rows.map((r) => [r.nodeId, r.fingerprint]));
+  }
+
+  async keyPin(nodeId: string): Promise<string | undefined> {
+    return (await this.dataSource.getRepository(PeerKeyEntity).findOneBy({ nodeId }))?.fingerprint;
+  }
+
+  /** Pins `fingerprint` for `nodeId` unless a pin exists (the first one stays). */
+  async pinKey(nodeId: string, fingerprint: string, at = Date.now()): Promise<void> {
+    await serialized(this.dataSource, () =>
+      this.dataSource.getRepository(PeerKeyEntity).createQueryBuilder().insert().values({ nodeId, fingerprint, pinnedAt: at }).orIgnore().execute(),
+    );
+  }
+
+  /** Forgets a node's key pin (and its member record), so it is accepted with a new key. Returns whether anything was known. */
+  async forget(nodeId: string): Promise<boolean> {
+    return writeTransaction(this.dataSource, async (m) => {
+      const pins = await m.getRepository(PeerKeyEntity).delete({ nodeId });
+      const peers = await m.getRepository(PeerEntity).delete({ nodeId });
+      return (pins.affected ?? 0) + (peers.affected ?? 0) > 0;
+    });
   }
 
   /** Removes peers that are not alive and were last seen before `now - olderThanMs`. */

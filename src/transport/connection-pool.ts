@@ -4,7 +4,8 @@
  * every request has a deadline, and failures come back as typed transport errors.
  */
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
-import { InboundHandler } from './peer-connection';
+import { ConnectionLimits, InboundHandler } from './peer-connection';
+import { TransportSecurity } from './tls/transport-security';
 import { NodeIdentity } from './node-identity';
 import { TcpTransportClient } from './tcp-transport.client';
 import { PeerTimeoutError } from './transport.errors';
@@ -18,16 +19,32 @@ export class PeerConnectionPool {
   /** Called when a peer reports the host it saw us connect from. */
   onObservedHost: ((host: string) => void) | undefined;
 
+  private readonly unsubscribe: () => void;
+
   constructor(
     private readonly identity: NodeIdentity,
+    private readonly security: TransportSecurity,
     private readonly observer: TransportObserver = noopObserver,
     private readonly inbound?: InboundHandler,
-  ) {}
+    private readonly limits?: ConnectionLimits,
+  ) {
+    // A secret removed from the keyring ends the connections we opened with it; the next
+    // request reconnects with the primary.
+    this.unsubscribe = identity.secrets.onRemoved((removed) => {
+      for (const client of this.clients.values()) if (client.remote && removed.includes(client.remote.keyId)) client.close();
+    });
+  }
 
   client(address: string): TcpTransportClient {
     let client = this.clients.get(address);
     if (!client) {
-      client = new TcpTransportClient(address, () => this.identity.local(), this.observer, this.inbound);
+      client = new TcpTransportClient(address, () => ({
+        local: this.identity.local(),
+        security: this.security,
+        observer: this.observer,
+        inbound: this.inbound,
+        limits: this.limits,
+      }));
       this.clients.set(address, client);
     }
     return client;
@@ -65,6 +82,7 @@ export class PeerConnectionPool {
 
   /** Nest calls this on shutdown: open sockets would otherwise keep the process alive. */
   onModuleDestroy(): void {
+    this.unsubscribe();
     this.closeAll();
   }
 

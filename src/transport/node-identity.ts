@@ -9,11 +9,17 @@
  */
 import { formatHostPort, isWildcardHost } from '../config/address';
 import { LocalIdentity, PeerRole } from './handshake/handshake';
+import { Keyring } from './keyring';
 
 export interface NodeIdentityOptions {
   nodeId: string;
   clusterId: string;
-  secret: string | undefined;
+  /** Cluster secrets (a node), or the API token (a client); empty: open. */
+  secrets: Keyring;
+  /** A node's API tokens, which clients prove. */
+  clientTokens?: Keyring;
+  /** SHA-256 of our TLS key's SPKI; empty for a keyless client. */
+  fingerprint: string;
   listenHost: string;
   explicitAdvertise: string | undefined;
   role?: PeerRole;
@@ -31,6 +37,18 @@ export class NodeIdentity {
 
   get nodeId(): string {
     return this.options.nodeId;
+  }
+
+  get fingerprint(): string {
+    return this.options.fingerprint;
+  }
+
+  get secrets(): Keyring {
+    return this.options.secrets;
+  }
+
+  get clientTokens(): Keyring | undefined {
+    return this.options.clientTokens;
   }
 
   /** Called once the listener is bound (port 0 becomes the real port). */
@@ -56,7 +74,9 @@ export class NodeIdentity {
       nodeId: this.options.nodeId,
       advertise: this.advertise,
       role: this.options.role ?? 'peer',
-      secret: this.options.secret,
+      fingerprint: this.options.fingerprint,
+      secrets: this.options.secrets,
+      clientTokens: this.options.clientTokens,
     };
   }
 }

@@ -5,31 +5,26 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import * as net from 'node:net';
 import { P2pError } from '../common/errors';
 import { MAX_JSON_BYTES } from './codec/body';
-import { NodeIdentity } from './node-identity';
 import { PeerConnection } from './peer-connection';
+import { StandIn, startStandIn, testNode } from '../../test/helpers/stand-in-node';
 
 describe('an oversized reply', { timeout: 20_000 }, () => {
-  let server: net.Server;
+  let server: StandIn;
   let client: PeerConnection;
-  const identity = (id: string) => new NodeIdentity({ nodeId: id.repeat(16), clusterId: 'p2p-storage', secret: undefined, listenHost: '127.0.0.1', explicitAdvertise: undefined });
 
   before(async () => {
-    server = net.createServer((socket) =>
-      PeerConnection.accept(socket, identity('a1').local(), {
-        request: async (pattern) => (pattern === 'big' ? { entries: 'x'.repeat(MAX_JSON_BYTES + 10) } : { ok: true }),
-        event: () => undefined,
-      }),
-    );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as net.AddressInfo).port;
-    client = await PeerConnection.connect(`127.0.0.1:${port}`, identity('b2').local());
+    server = await startStandIn({
+      request: async (pattern) => (pattern === 'big' ? { entries: 'x'.repeat(MAX_JSON_BYTES + 10) } : { ok: true }),
+      event: () => undefined,
+    });
+    const { identity, security } = testNode('b2'.repeat(16));
+    client = await PeerConnection.connect(server.address, { local: identity.local(), security });
   });
   after(async () => {
     client.close();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
   });
 
   it('is answered with REPLY_TOO_LARGE and the connection keeps serving', async () => {

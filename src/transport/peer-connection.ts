@@ -15,6 +15,7 @@ import { FrameDecoder } from './codec/frame-decoder';
 import { awaitsSend, frameBufferSent } from './codec/frame-buffers';
 import { encodeFrameParts } from './codec/frame-encoder';
 import {
+  ChannelFacts,
   LocalIdentity,
   RemotePeer,
   acceptReply,
@@ -24,8 +25,12 @@ import {
   replyToHello,
   HelloMessage,
 } from './handshake/handshake';
+import { TransportSecurity } from './tls/transport-security';
+import { checkPin } from './tls/pin-store';
+import { isClientPattern } from './client-operations';
 import {
   BodyTooLargeError,
+  ClientNotAllowedError,
   FrameTooLargeError,
   HandshakeFailedError,
   MalformedFrameError,
@@ -59,6 +64,16 @@ export const DEFAULT_LIMITS: ConnectionLimits = {
   maxQueuedBytes: 32 * 1024 * 1024,
   maxInflightRequests: 64,
 };
+
+/** What every connection of one node (or one CLI run) shares. */
+export interface ConnectionContext {
+  local: LocalIdentity;
+  security: TransportSecurity;
+  observer?: TransportObserver;
+  limits?: ConnectionLimits;
+  /** Routes the requests and events the other side sends; a pure client has none. */
+  inbound?: InboundHandler;
+}
 
 /** What a connection does with the requests and events a peer sends it. */
 export interface InboundHandler {
@@ -99,15 +114,15 @@ export class PeerConnection extends EventEmitter {
     socket.on('close', () => this.destroy());
   }
 
-  /** Client side: dial, handshake, resolve once the server accepted us. */
-  static connect(
-    address: string,
-    local: LocalIdentity,
-    observer: TransportObserver = noopObserver,
-    inbound?: InboundHandler,
-    limits: ConnectionLimits = DEFAULT_LIMITS,
-  ): Promise<PeerConnection> {
+  /**
+   * Client side: dial, run TLS, then the handshake; resolves once the server accepted us (no
+   * request leaves before that: the server judges us only after TLS has finished on our side).
+   */
+  static connect(address: string, ctx: ConnectionContext): Promise<PeerConnection> {
     const { host, port } = splitHostPort(address);
+    const { local, security } = ctx;
+    const limits = ctx.limits ?? DEFAULT_LIMITS;
+    const observer = ctx.observer ?? noopObserver;
     return new Promise((resolve, reject) => {
       // Outbound connections carry the large replies (chunks a get fetches): read them into one
       // fixed buffer instead of a fresh 64 KiB buffer per read. The decoder copies every byte
@@ -118,8 +133,8 @@ export class PeerConnection extends EventEmitter {
         conn.onData(receiveBuffer.subarray(0, n));
         return true;
       };
-      const socket: net.Socket = net.connect({ host, port, onread: { buffer: receiveBuffer, callback: onRead } });
-      const conn: PeerConnection = new PeerConnection(socket, address, limits, observer, inbound);
+      const socket = security.dialTls(host, port, { buffer: receiveBuffer, callback: onRead });
+      const conn: PeerConnection = new PeerConnection(socket, address, limits, observer, ctx.inbound);
       const timer = setTimeout(
         () => conn.destroy(new PeerUnreachableError(address, `no handshake within ${limits.handshakeTimeoutMs} ms`)),
         limits.handshakeTimeoutMs,
@@ -131,19 +146,28 @@ export class PeerConnection extends EventEmitter {
       conn.once('close', fail);
       const clientNonce = newNonce();
       let hello: HelloMessage | undefined;
+      let channel: ChannelFacts | undefined;
+      const refuse = (reason: string) => {
+        observer.handshakeFailed(reason, address);
+        conn.refuse(reason);
+      };
       conn.handshakeStep = (frame) => {
         if (frame.type === FrameType.Hello && !hello) {
-          const answer = replyToHello(local, decodeBody(frame.body), clientNonce);
-          if ('refuse' in answer) return conn.refuse(answer.refuse);
-          hello = decodeBody(frame.body) as HelloMessage;
+          channel = security.channelFacts(socket);
+          const answer = replyToHello(local, decodeBody(frame.body), clientNonce, channel);
+          if ('refuse' in answer) return refuse(answer.refuse);
+          const pinProblem = checkPin(security.pins, answer.hello.nodeId, answer.hello.fingerprint);
+          if (pinProblem) return refuse(pinProblem);
+          hello = answer.hello;
           void conn.sendFrame(FrameType.HelloReply, 0, '', answer.reply);
           return;
         }
-        if (frame.type === FrameType.HelloAccept && hello) {
-          const accept = decodeBody(frame.body) as { observedHost?: unknown };
-          const problem = checkAccept(local, accept, hello, clientNonce);
-          if (problem) return conn.refuse(problem);
-          conn.remote = { nodeId: hello.nodeId, advertise: hello.advertise, role: 'peer', clusterId: hello.clusterId };
+        if (frame.type === FrameType.HelloAccept && hello && channel) {
+          const accept = decodeBody(frame.body) as { observedHost?: unknown; keyId?: unknown };
+          const problem = checkAccept(local, accept, hello, clientNonce, channel);
+          if (problem) return refuse(problem);
+          security.pins.pin(hello.nodeId, hello.fingerprint);
+          conn.remote = { nodeId: hello.nodeId, advertise: hello.advertise, role: 'peer', clusterId: hello.clusterId, fingerprint: hello.fingerprint, keyId: String(accept.keyId) };
           conn.observedHost = typeof accept.observedHost === 'string' ? accept.observedHost : undefined;
           clearTimeout(timer);
           conn.off('close', fail);
@@ -160,16 +184,16 @@ export class PeerConnection extends EventEmitter {
     });
   }
 
-  /** Server side: challenge the new socket; emits 'ready' with the peer once it proved itself. */
-  static accept(
-    socket: net.Socket,
-    local: LocalIdentity,
-    inbound: InboundHandler,
-    observer: TransportObserver = noopObserver,
-    limits: ConnectionLimits = DEFAULT_LIMITS,
-  ): PeerConnection {
+  /**
+   * Server side, once TLS is up on an accepted socket: challenge the peer; emits 'ready' with
+   * the peer once it proved itself.
+   */
+  static accept(socket: net.Socket, ctx: ConnectionContext & { inbound: InboundHandler }): PeerConnection {
+    const { local, security } = ctx;
+    const limits = ctx.limits ?? DEFAULT_LIMITS;
+    const observer = ctx.observer ?? noopObserver;
     const label = `${socket.remoteAddress}:${socket.remotePort}`;
-    const conn = new PeerConnection(socket, label, limits, observer, inbound);
+    const conn = new PeerConnection(socket, label, limits, observer, ctx.inbound);
     const serverNonce = newNonce();
     const timer = setTimeout(() => {
       observer.handshakeFailed('timeout', label);
@@ -182,17 +206,21 @@ export class PeerConnection extends EventEmitter {
         return conn.destroy(new MalformedFrameError(`expected a handshake, got frame type ${frame.type}`));
       }
       const observedHost = normaliseHost(socket.remoteAddress ?? '');
-      const answer = acceptReply(local, decodeBody(frame.body), serverNonce, observedHost);
-      if ('refuse' in answer) {
-        observer.handshakeFailed(answer.refuse, label);
-        return conn.refuse(answer.refuse);
-      }
+      const answer = acceptReply(local, decodeBody(frame.body), serverNonce, security.channelFacts(socket), observedHost);
+      const refuse = (reason: string) => {
+        observer.handshakeFailed(reason, label);
+        conn.refuse(reason);
+      };
+      if ('refuse' in answer) return refuse(answer.refuse);
+      const pinProblem = answer.peer.role === 'peer' ? checkPin(security.pins, answer.peer.nodeId, answer.peer.fingerprint) : undefined;
+      if (pinProblem) return refuse(pinProblem);
       clearTimeout(timer);
+      if (answer.peer.role === 'peer') security.pins.pin(answer.peer.nodeId, answer.peer.fingerprint);
       conn.remote = answer.peer;
       void conn.sendFrame(FrameType.HelloAccept, 0, '', answer.accept);
       conn.emit('ready', answer.peer);
     };
-    void conn.sendFrame(FrameType.Hello, 0, '', createHello(local, serverNonce));
+    void conn.sendFrame(FrameType.Hello, 0, '', createHello(local, serverNonce)).catch(() => undefined);
     return conn;
   }
 
@@ -274,6 +302,7 @@ export class PeerConnection extends EventEmitter {
 
   private onRequest(frame: Frame): void {
     const peer = this.remote!;
+    if (peer.role === 'client' && !isClientPattern(frame.pattern)) return this.refuseClient(frame);
     const data = decodeBody(frame.body);
     if (!this.inbound) throw new UnknownPatternError(frame.pattern);
     this.inflight += 1;
@@ -297,6 +326,7 @@ export class PeerConnection extends EventEmitter {
   }
 
   private onEvent(frame: Frame): void {
+    if (this.remote!.role === 'client') return this.refuseClient(frame);
     const data = decodeBody(frame.body);
     if (!this.inbound) return;
     Promise.resolve()
@@ -318,6 +348,18 @@ export class PeerConnection extends EventEmitter {
     if (frame.type === FrameType.Response) return pending.resolve(body);
     const e = (body ?? {}) as { code?: unknown; message?: unknown; exitCode?: unknown };
     pending.reject(new RemoteError(String(e.code ?? 'REMOTE_ERROR'), String(e.message ?? 'remote error'), Number(e.exitCode ?? 1)));
+  }
+
+  /**
+   * A client connection may call client operations and nothing else: gossip, anti-entropy,
+   * manifests and tombstones are for members. The request is answered with the refusal and
+   * the connection closed (a client that sends them is broken or hostile).
+   */
+  private refuseClient(frame: Frame): void {
+    const err = new ClientNotAllowedError(frame.pattern);
+    this.observer.transportError(err.code, this.label);
+    const answer = frame.type === FrameType.Request ? this.sendFrame(FrameType.ErrorResponse, frame.correlationId, '', errorBody(err)) : Promise.resolve();
+    void answer.catch(() => undefined).finally(() => this.destroy(err));
   }
 
   private refuse(reason: string): void {
@@ -357,6 +399,8 @@ export class PeerConnection extends EventEmitter {
   private destroy(err?: Error): void {
     if (this.closed) return;
     this.closed = true;
+    // A record that fails its MAC (tampered, or not TLS) ends this connection only.
+    if (this.remote && err && /^ERR_SSL_/.test((err as NodeJS.ErrnoException).code ?? '')) this.observer.transportError('TLS_RECORD', this.label);
     clearTimeout(this.idleTimer);
     this.socket.destroy();
     const reason = err ?? new PeerUnreachableError(this.label, 'connection closed');

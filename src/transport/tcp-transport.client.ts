@@ -4,20 +4,18 @@
  * rxjs `timeout`) forgets the outstanding request, so a deadline never leaks a map entry.
  */
 import { ClientProxy, ReadPacket, WritePacket } from '@nestjs/microservices';
-import { PeerConnection, InboundHandler, ConnectionLimits, DEFAULT_LIMITS } from './peer-connection';
-import { LocalIdentity, RemotePeer } from './handshake/handshake';
-import { TransportObserver, noopObserver } from './transport-observer';
+import { PeerConnection, ConnectionContext } from './peer-connection';
+import { RemotePeer } from './handshake/handshake';
+import { noopObserver } from './transport-observer';
 
 export class TcpTransportClient extends ClientProxy {
   private connection: PeerConnection | undefined;
   private connecting: Promise<PeerConnection> | undefined;
 
+  /** `context` is read at each (re)connect: the identity's address and keyring may change. */
   constructor(
     readonly address: string,
-    private readonly identity: () => LocalIdentity,
-    private readonly observer: TransportObserver = noopObserver,
-    private readonly inbound?: InboundHandler,
-    private readonly limits: ConnectionLimits = DEFAULT_LIMITS,
+    private readonly context: () => ConnectionContext,
   ) {
     super();
   }
@@ -38,12 +36,16 @@ export class TcpTransportClient extends ClientProxy {
   connect(): Promise<PeerConnection> {
     if (this.connection?.isOpen) return Promise.resolve(this.connection);
     if (!this.connecting) {
-      this.connecting = PeerConnection.connect(this.address, this.identity(), this.observer, this.inbound, this.limits)
+      const ctx = this.context();
+      const observer = ctx.observer ?? noopObserver;
+      this.connecting = PeerConnection.connect(this.address, ctx)
         .then((conn) => {
           this.connection = conn;
-          this.observer.connectionsChanged(1);
+          observer.connectionsChanged(1);
+          observer.keyInUse(conn.remote!.keyId, 1);
           conn.once('close', () => {
-            this.observer.connectionsChanged(-1);
+            observer.connectionsChanged(-1);
+            observer.keyInUse(conn.remote!.keyId, -1);
             if (this.connection === conn) this.connection = undefined;
           });
           return conn;

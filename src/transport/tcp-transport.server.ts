@@ -9,7 +9,9 @@ import { BaseRpcContext, CustomTransportStrategy, Server } from '@nestjs/microse
 import { lastValueFrom } from 'rxjs';
 import { InboundHandler, PeerConnection, ConnectionLimits, DEFAULT_LIMITS, joinHostPort } from './peer-connection';
 import { LocalIdentity, RemotePeer } from './handshake/handshake';
+import { TransportSecurity } from './tls/transport-security';
 import { UnknownPatternError } from './transport.errors';
+import { describeError } from '../common/errors';
 import { TransportObserver, noopObserver } from './transport-observer';
 
 export class TcpPeerContext extends BaseRpcContext<[RemotePeer]> {
@@ -23,6 +25,8 @@ export interface TcpTransportServerOptions {
   port: number;
   /** Read lazily: the node id and advertise address are known only after the database opened. */
   identity: () => LocalIdentity;
+  /** The node's key, certificate and pins: every accepted socket runs TLS with them. */
+  security: TransportSecurity;
   observer?: TransportObserver;
   limits?: ConnectionLimits;
   /** Called once the socket is bound, with the actual port (port 0 binds a free one). */
@@ -32,8 +36,10 @@ export interface TcpTransportServerOptions {
 export class TcpTransportServer extends Server implements CustomTransportStrategy {
   private server: net.Server | undefined;
   private readonly connections = new Set<PeerConnection>();
+  private readonly rawSockets = new Set<net.Socket>();
   private readonly observer: TransportObserver;
   private readonly inbound: InboundHandler;
+  private unsubscribe: Array<() => void> = [];
 
   constructor(private readonly options: TcpTransportServerOptions) {
     super();
@@ -50,8 +56,22 @@ export class TcpTransportServer extends Server implements CustomTransportStrateg
   }
 
   listen(callback: (err?: unknown) => void): void {
-    const server = net.createServer((socket) => this.onSocket(socket));
+    const limits = this.options.limits ?? DEFAULT_LIMITS;
+    const server = this.options.security.createServer((socket) => this.onSecureSocket(socket), limits.handshakeTimeoutMs);
     this.server = server;
+    server.on('connection', (raw: net.Socket) => this.onSocket(raw));
+    // A TLS handshake that fails (not TLS at all, no common version, too slow) is a refusal like any other.
+    // Node leaves the socket open after some of them (a handshake timeout), so it is closed here.
+    server.on('tlsClientError', (err: Error, socket: net.Socket) => {
+      this.observer.handshakeFailed(`tls: ${describeError(err)}`, `${socket.remoteAddress}:${socket.remotePort}`);
+      socket.destroy();
+    });
+    // Removing a secret (or an API token) from the keyring ends the connections admitted with it.
+    const local = this.options.identity();
+    const closeRemoved = (removed: string[]) => {
+      for (const conn of this.connections) if (conn.remote && removed.includes(conn.remote.keyId)) conn.close();
+    };
+    this.unsubscribe = [local.secrets.onRemoved(closeRemoved), ...(local.clientTokens ? [local.clientTokens.onRemoved(closeRemoved)] : [])];
     server.once('error', (err) => callback(err));
     server.listen({ host: this.options.host || undefined, port: this.options.port }, () => {
       const addr = server.address() as net.AddressInfo;
@@ -61,8 +81,11 @@ export class TcpTransportServer extends Server implements CustomTransportStrateg
   }
 
   async close(): Promise<void> {
+    for (const stop of this.unsubscribe) stop();
     for (const conn of this.connections) conn.close();
     this.connections.clear();
+    for (const raw of this.rawSockets) raw.destroy();
+    this.rawSockets.clear();
     const server = this.server;
     this.server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -76,13 +99,29 @@ export class TcpTransportServer extends Server implements CustomTransportStrateg
     return this.server as T;
   }
 
-  private onSocket(socket: net.Socket): void {
-    const conn = PeerConnection.accept(socket, this.options.identity(), this.inbound, this.observer, this.options.limits ?? DEFAULT_LIMITS);
-    this.connections.add(conn);
+  /** Every accepted TCP socket, before TLS: counted, and closed with the server. */
+  private onSocket(raw: net.Socket): void {
+    this.rawSockets.add(raw);
     this.observer.connectionsChanged(1);
+    raw.once('close', () => {
+      this.rawSockets.delete(raw);
+      this.observer.connectionsChanged(-1);
+    });
+  }
+
+  private onSecureSocket(socket: net.Socket): void {
+    const conn = PeerConnection.accept(socket, {
+      local: this.options.identity(),
+      security: this.options.security,
+      inbound: this.inbound,
+      observer: this.observer,
+      limits: this.options.limits ?? DEFAULT_LIMITS,
+    });
+    this.connections.add(conn);
+    conn.once('ready', (peer: RemotePeer) => this.observer.keyInUse(peer.keyId, 1));
     conn.once('close', () => {
       this.connections.delete(conn);
-      this.observer.connectionsChanged(-1);
+      if (conn.remote) this.observer.keyInUse(conn.remote.keyId, -1);
     });
   }
 

@@ -9,6 +9,8 @@ export interface TransportObserver {
   handshakeFailed(reason: string, remote: string): void;
   transportError(type: string, remote: string): void;
   connectionsChanged(delta: number): void;
+  /** An authenticated connection admitted with keyring entry `keyId` opened (+1) or closed (-1). */
+  keyInUse(keyId: string, delta: number): void;
 }
 
 export const noopObserver: TransportObserver = {
@@ -17,6 +19,7 @@ export const noopObserver: TransportObserver = {
   handshakeFailed() {},
   transportError() {},
   connectionsChanged() {},
+  keyInUse() {},
 };
 
 export const TRANSPORT_OBSERVER = Symbol('TRANSPORT_OBSERVER');

@@ -75,3 +75,17 @@ export class RemoteError extends P2pError {
     super(message, code, (exitCode as P2pError['exitCode']) ?? ExitCode.failure);
   }
 }
+
+/** The node's key file cannot be read, is not a private key, or cannot be written. */
+export class NodeKeyError extends P2pError {
+  constructor(readonly file: string, detail: string) {
+    super(`node key ${file}: ${detail}`, 'NODE_KEY', ExitCode.failure);
+  }
+}
+
+/** A client connection asked for something only cluster members may do. */
+export class ClientNotAllowedError extends P2pError {
+  constructor(readonly pattern: string) {
+    super(`"${pattern}" is not a client operation: a client connection may only store, get, delete, list and inspect`, 'CLIENT_NOT_ALLOWED', ExitCode.refused);
+  }
+}

@@ -5,6 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { PeerConnection } from '../../src/transport/peer-connection';
+import { Keyring } from '../../src/transport/keyring';
+import { ephemeralNodeKey } from '../../src/transport/tls/node-key';
+import { TransportSecurity } from '../../src/transport/tls/transport-security';
 
 export interface HostileMember {
   nodeId: string;
@@ -15,13 +18,16 @@ export interface HostileMember {
 
 export async function connectHostileMember(address: string, options: { secret?: string; clusterId?: string } = {}): Promise<HostileMember> {
   const nodeId = randomBytes(8).toString('hex');
-  const conn = await PeerConnection.connect(address, {
+  const security = new TransportSecurity(ephemeralNodeKey());
+  const local = {
     clusterId: options.clusterId ?? 'p2p-storage',
     nodeId,
     advertise: '127.0.0.1:1',
-    role: 'peer',
-    secret: options.secret,
-  });
+    role: 'peer' as const,
+    fingerprint: security.fingerprint,
+    secrets: new Keyring(options.secret ? [options.secret] : []),
+  };
+  const conn = await PeerConnection.connect(address, { local, security });
   return {
     nodeId,
     request: (pattern, data) => conn.request(pattern, data),

@@ -10,17 +10,25 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { runCli } from '../helpers/cli-runner';
+import { waitFor } from '../helpers/wait-for';
 import { NodeHarness, TestNode } from '../helpers/node-harness';
 import { encodeFrame } from '../../src/transport/codec/frame-encoder';
 import { FrameType } from '../../src/transport/codec/frame';
 import { encodeBody } from '../../src/transport/codec/body';
+import { connectTls, splitAddress } from '../helpers/tls-probe';
 
-/** Opens a socket, writes `bytes`, and resolves when the node closes it (or rejects after timeoutMs). */
-function sendAndAwaitClose(address: string, bytes: Buffer, timeoutMs = 15_000): Promise<number> {
-  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+/**
+ * Opens a socket (plain TCP, or TLS as a node speaks it when `inTls`), writes `bytes`, and
+ * resolves when the node closes it (or rejects after timeoutMs).
+ */
+async function sendAndAwaitClose(address: string, bytes: Buffer, timeoutMs = 15_000, inTls = false): Promise<number> {
+  const { host, port } = splitAddress(address);
   const started = Date.now();
+  const tlsSocket = inTls ? await connectTls(address) : undefined;
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port }, () => socket.write(bytes));
+    const socket = tlsSocket ?? net.connect({ host, port });
+    if (tlsSocket) tlsSocket.write(bytes);
+    else socket.once('connect', () => socket.write(bytes));
     socket.on('data', () => undefined);
     socket.on('error', () => undefined);
     const timer = setTimeout(() => {
@@ -67,9 +75,16 @@ describe('hostile peers', () => {
     await assertServing('after-oversize');
   });
 
-  it('closes a connection that starts a frame and stalls', async () => {
+  it('closes a connection that is not TLS at all, at once', async () => {
     const frame = encodeFrame({ type: FrameType.HelloReply, correlationId: 0, pattern: '', body: encodeBody({ x: 'y'.repeat(100) }) });
     const ms = await sendAndAwaitClose(a.p2p, frame.subarray(0, 20), 20_000);
+    assert.ok(ms < 1000, `closed after ${ms} ms`);
+    await waitFor(() => /handshake refused from .*tls: /.test(a.logs()), { description: 'the refusal logged with reason tls' });
+  });
+
+  it('closes a connection that starts a frame inside TLS and stalls', async () => {
+    const frame = encodeFrame({ type: FrameType.HelloReply, correlationId: 0, pattern: '', body: encodeBody({ x: 'y'.repeat(100) }) });
+    const ms = await sendAndAwaitClose(a.p2p, frame.subarray(0, 20), 20_000, true);
     assert.ok(ms >= 1000, `closed after ${ms} ms, by the handshake or idle deadline`);
     await assertServing('after-stall');
   });
@@ -77,6 +92,7 @@ describe('hostile peers', () => {
   it('closes a connection that sends a request instead of a handshake', async () => {
     const frame = encodeFrame({ type: FrameType.Request, correlationId: 1, pattern: 'client.delete', body: encodeBody({ key: 'after-garbage' }) });
     await sendAndAwaitClose(a.p2p, frame);
+    await sendAndAwaitClose(a.p2p, frame, 15_000, true);
     await assertServing('after-early-request');
     assert.match(a.logs(), /closed connection|handshake refused/);
   });

@@ -14,7 +14,8 @@ import { NodeHarness, TestNode } from '../helpers/node-harness';
 import { waitFor } from '../helpers/wait-for';
 
 const SECRET = 'poison test secret';
-const env = { P2P_CLUSTER_SECRET: SECRET };
+// Clients prove the API token, never the cluster secret.
+const env = { P2P_API_TOKEN: 'poison-token' };
 
 interface PeerJson {
   nodeId: string;

@@ -50,8 +50,17 @@ export class ServeCommand extends CommandRunner {
     return v;
   }
 
-  @Option({ flags: '--cluster-secret <secret>', description: 'shared secret every node proves in the handshake (HMAC); unset: open cluster', env: 'P2P_CLUSTER_SECRET' })
+  @Option({
+    flags: '--cluster-secret <secret,...>',
+    description: 'shared secret(s) nodes prove to each other; several, comma-separated, rotate one: the first is used, all are accepted (unset: open cluster)',
+    env: 'P2P_CLUSTER_SECRET',
+  })
   parseClusterSecret(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--cluster-secret-file <path>', description: 'the cluster secrets, one per line, first used; read again on SIGHUP', env: 'P2P_CLUSTER_SECRET_FILE' })
+  parseClusterSecretFile(v: string) {
     return v;
   }
 
@@ -60,8 +69,13 @@ export class ServeCommand extends CommandRunner {
     return v;
   }
 
-  @Option({ flags: '--api-token <token>', description: 'bearer token the HTTP API requires when a cluster secret is set', env: 'P2P_API_TOKEN' })
+  @Option({ flags: '--api-token <token,...>', description: 'token(s) clients prove: the CLI in its handshake, the HTTP API as a bearer token', env: 'P2P_API_TOKEN' })
   parseApiToken(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--api-token-file <path>', description: 'the API tokens, one per line; read again on SIGHUP', env: 'P2P_API_TOKEN_FILE' })
+  parseApiTokenFile(v: string) {
     return v;
   }
 

@@ -2,8 +2,9 @@ import { FileChunkEntity } from './file-chunk.entity';
 import { FileEntity } from './file.entity';
 import { NodeMetaEntity } from './node-meta.entity';
 import { PeerEntity } from './peer.entity';
+import { PeerKeyEntity } from './peer-key.entity';
 import { ShareEntity } from './share.entity';
 import { TombstoneEntity } from './tombstone.entity';
 
-export { FileChunkEntity, FileEntity, NodeMetaEntity, PeerEntity, ShareEntity, TombstoneEntity };
-export const ENTITIES = [PeerEntity, FileEntity, FileChunkEntity, ShareEntity, TombstoneEntity, NodeMetaEntity];
+export { FileChunkEntity, FileEntity, NodeMetaEntity, PeerEntity, PeerKeyEntity, ShareEntity, TombstoneEntity };
+export const ENTITIES = [PeerEntity, FileEntity, FileChunkEntity, ShareEntity, TombstoneEntity, NodeMetaEntity, PeerKeyEntity];
