@@ -5,7 +5,7 @@
  * kills and removes everything; `logsOnFailure` shows what the nodes said when a test failed.
  */
 import { NetFaults, TestUser } from './net-faults';
-import { NodeHarness, StartOptions, TestNode, waitForMesh } from './node-harness';
+import { NodeHarness, StartOptions, TestNode, logsOnFailure, waitForMesh } from './node-harness';
 
 const portOf = (hostPort: string) => Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
 
@@ -47,17 +47,9 @@ export class FaultCluster {
     this.net.heal();
   }
 
-  /** Runs a test body; if it throws, each node's log (the last 300 lines) goes to stderr first. */
-  async logsOnFailure<T>(body: () => Promise<T>): Promise<T> {
-    try {
-      return await body();
-    } catch (err) {
-      for (const node of this.nodes.filter(Boolean)) {
-        const lines = node.logs().split('\n');
-        process.stderr.write(`\n===== ${node.name} (${node.nodeId.slice(0, 8)}, ${node.p2p}), last ${Math.min(300, lines.length)} lines =====\n${lines.slice(-300).join('\n')}\n`);
-      }
-      throw err;
-    }
+  /** Runs a test body; if it throws, each node's log goes to stderr first. */
+  logsOnFailure<T>(body: () => Promise<T>): Promise<T> {
+    return logsOnFailure(() => this.nodes, body);
   }
 
   async close(): Promise<void> {

@@ -160,6 +160,22 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Runs a test body; if it throws, the log of each node `nodes()` names then (the last 300
+ * lines) goes to stderr before the error, so a failed fault test shows what the nodes said.
+ */
+export async function logsOnFailure<T>(nodes: () => TestNode[], body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    for (const node of nodes().filter(Boolean)) {
+      const lines = node.logs().split('\n');
+      process.stderr.write(`\n===== ${node.name} (${node.nodeId.slice(0, 8)}, ${node.p2p}), last ${Math.min(300, lines.length)} lines =====\n${lines.slice(-300).join('\n')}\n`);
+    }
+    throw err;
+  }
+}
+
 /** Gives a folder and everything in it to a user (a node restarted in a folder it used before). */
 function chownTree(dir: string, uid: number, gid: number): void {
   fs.chownSync(dir, uid, gid);
