@@ -20,6 +20,8 @@ import { Chunk, chunkStream, sha256Hex } from '../storage/chunker';
 import { ChunkCorruptError } from '../storage/storage.errors';
 import { FileManifest, StoragePatterns, StoreResult, DeleteResult } from '../storage/storage.types';
 import { ClientOptions } from './options';
+import { completeChunks } from '../storage/manifest-segments';
+import { parseManifest } from '../storage/manifest-validation';
 import { releaseFrameBuffer } from '../transport/codec/frame-buffers';
 
 /** Chunks in flight at once between the CLI and its node (the node accepts up to 8 ahead). */
@@ -93,8 +95,11 @@ export class NodeClient {
     }
   }
 
-  manifest(key: string): Promise<FileManifest> {
-    return this.call<FileManifest>(StoragePatterns.clientGetManifest, { key });
+  /** The manifest of a key, its chunk list fetched in segments when it is long (manifest-segments.ts). */
+  async manifest(key: string): Promise<FileManifest> {
+    const head = await this.call<{ version?: unknown }>(StoragePatterns.clientGetManifest, { key });
+    const segment = (from: number) => this.call<{ chunks?: unknown }>(StoragePatterns.clientGetChunks, { key, version: head?.version, from }).then((r) => r?.chunks);
+    return parseManifest(await completeChunks(head, segment));
   }
 
   /**

@@ -9,6 +9,7 @@ import { SwimConfig, parseGossipOverrides, resolveSwimConfig } from '../gossip/g
 import { InvalidSwimConfigError } from '../gossip/swim/swim.errors';
 import { HostPort, formatHostPort, parseAddressList, parseHostPort } from './address';
 import { parseDuration, parseSize } from './units';
+import { DEFAULT_CHUNK_SIZE, MIN_CHUNK_SIZE } from '../storage/chunker';
 import { S3Options, parseS3Options } from './s3-options';
 import { secretListFrom } from './secret-list';
 
@@ -51,6 +52,8 @@ export interface NodeConfig {
   repairGraceMs: number;
   /** Bytes per second for repair traffic; 0 = unlimited. */
   repairBandwidth: number;
+  /** Bytes per chunk of the files this node coordinates the store of (256 B to 1 MiB). */
+  chunkSize: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
   /** The S3 endpoint (src/s3). */
@@ -69,6 +72,7 @@ export const SERVE_DEFAULTS = {
   tombstoneTtl: '7d',
   repairGrace: '60s',
   repairBandwidth: '0',
+  chunkSize: '1MiB',
   logLevel: 'info',
   logFormat: 'text',
 } as const;
@@ -142,6 +146,11 @@ const serveSchema = z.object({
     if (b === undefined) ctx.addIssue({ code: 'custom', message: `--repair-bandwidth "${s}" is not a size per second (e.g. 50MiB, 0 = unlimited)` });
     return b ?? 0;
   }),
+  chunkSize: z.string().transform((s, ctx) => {
+    const b = parseSize(s);
+    if (b === undefined || b < MIN_CHUNK_SIZE || b > DEFAULT_CHUNK_SIZE) ctx.addIssue({ code: 'custom', message: `--chunk-size "${s}" must be a size from 256 to 1MiB` });
+    return b ?? DEFAULT_CHUNK_SIZE;
+  }),
   logLevel: oneOf('log-level', ['error', 'warn', 'info', 'debug', 'verbose'] as const),
   logFormat: oneOf('log-format', ['text', 'json'] as const),
 });
@@ -184,6 +193,7 @@ export function parseNodeConfig(raw: RawOptions): NodeConfig {
     tombstoneTtlMs: o.tombstoneTtl,
     repairGraceMs: o.repairGrace,
     repairBandwidth: o.repairBandwidth,
+    chunkSize: o.chunkSize,
     logLevel: o.logLevel,
     logFormat: o.logFormat,
     s3,

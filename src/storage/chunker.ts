@@ -5,6 +5,8 @@
 import { createHash } from 'node:crypto';
 
 export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+/** The smallest --chunk-size (tests build many-chunk files with it). */
+export const MIN_CHUNK_SIZE = 256;
 
 export interface Chunk {
   index: number;

@@ -16,6 +16,7 @@ import { DigestReply, SyncPatterns } from './sync.types';
 import { DigestCursor, SyncEntry, parseCursor } from './sync-digest';
 import { StorageProtocolError } from './storage-protocol.errors';
 import { parseReport } from './manifest-validation';
+import { ManifestStaging, SEGMENT_CHUNKS, completeChunks, laterSegments, toWire } from './manifest-segments';
 import { isBelievableVersion } from './version-bounds';
 
 /** Chunk transfers carry 1 MiB; give them longer than control messages. */
@@ -65,18 +66,24 @@ export class ReplicaRouter {
 
   async commit(nodeId: string, manifest: FileManifest, holders: string[]): Promise<boolean> {
     if (this.isSelf(nodeId)) return this.local.commitManifest(manifest, holders);
-    const reply = await this.pool.request<{ saved: boolean }>(
-      this.address(nodeId),
-      StoragePatterns.manifestCommit,
-      { manifest, holders },
-      CONTROL_TIMEOUT_MS,
-    );
+    const address = this.address(nodeId);
+    const later = laterSegments(manifest);
+    const stageId = later.length ? ManifestStaging.newId() : undefined;
+    for (const { from, chunks } of later) await this.pool.request(address, StoragePatterns.manifestStage, { stageId, from, chunks }, CONTROL_TIMEOUT_MS);
+    const reply = await this.pool.request<{ saved: boolean }>(address, StoragePatterns.manifestCommit, { manifest: toWire(manifest), holders, stageId }, CONTROL_TIMEOUT_MS);
     return Boolean(reply?.saved);
   }
 
   async report(nodeId: string, key: string): Promise<ManifestReport> {
     if (this.isSelf(nodeId)) return this.local.report(key);
-    return parseReport(await this.pool.request<unknown>(this.address(nodeId), StoragePatterns.manifestGet, { key }, CONTROL_TIMEOUT_MS));
+    const address = this.address(nodeId);
+    const reply = await this.pool.request<{ manifest?: { version?: unknown } }>(address, StoragePatterns.manifestGet, { key }, CONTROL_TIMEOUT_MS);
+    if (reply?.manifest) {
+      const version = reply.manifest.version;
+      const segment = (from: number) => this.pool.request<{ chunks?: unknown }>(address, StoragePatterns.manifestChunks, { key, version, from }, CONTROL_TIMEOUT_MS).then((r) => r?.chunks);
+      reply.manifest = (await completeChunks(reply.manifest, segment)) as { version?: unknown };
+    }
+    return parseReport(reply);
   }
 
   async verify(nodeId: string, key: string): Promise<CopyCheck> {
@@ -120,9 +127,15 @@ export class ReplicaRouter {
   /** Which of these chunks the node does not have. */
   async missingChunks(nodeId: string, hashes: string[]): Promise<string[]> {
     if (this.isSelf(nodeId)) return this.local.missingChunks(hashes);
-    const reply = await this.pool.request<{ missing?: unknown }>(this.address(nodeId), SyncPatterns.missingChunks, { hashes }, CONTROL_TIMEOUT_MS);
-    const asked = new Set(hashes);
-    return Array.isArray(reply?.missing) ? reply.missing.filter((h): h is string => typeof h === 'string' && asked.has(h)) : hashes;
+    const missing: string[] = [];
+    // In segments: one list of a large file's hashes would not fit a message.
+    for (let i = 0; i < hashes.length; i += SEGMENT_CHUNKS) {
+      const batch = hashes.slice(i, i + SEGMENT_CHUNKS);
+      const reply = await this.pool.request<{ missing?: unknown }>(this.address(nodeId), SyncPatterns.missingChunks, { hashes: batch }, CONTROL_TIMEOUT_MS);
+      const asked = new Set(batch);
+      missing.push(...(Array.isArray(reply?.missing) ? reply.missing.filter((h): h is string => typeof h === 'string' && asked.has(h)) : batch));
+    }
+    return missing;
   }
 
   private address(nodeId: string): string {

@@ -15,6 +15,7 @@ import { StoragePatterns } from './storage.types';
 import { StorageProtocolError } from './storage-protocol.errors';
 import { VersionClock } from './version';
 import { parseManifest } from './manifest-validation';
+import { ManifestStaging, completeChunks, segmentAt, toWire } from './manifest-segments';
 import { checkIncomingVersion } from './version-bounds';
 import { AntiEntropyService } from './anti-entropy.service';
 import { SyncPatterns } from './sync.types';
@@ -25,6 +26,9 @@ import { QuarantineService } from './quarantine.service';
 @Controller()
 @UseFilters(RpcErrorPassthroughFilter)
 export class StorageController {
+  /** Later segments of large manifests pushed to this node, until their commit. */
+  private readonly staging = new ManifestStaging();
+
   constructor(
     private readonly storage: StorageService,
     private readonly local: LocalReplica,
@@ -62,8 +66,9 @@ export class StorageController {
   @MessagePattern(StoragePatterns.manifestCommit)
   async manifestCommit(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
     requirePeer(ctx);
-    const raw = msg as { manifest?: unknown; holders?: unknown };
-    const manifest: FileManifest = parseManifest(raw?.manifest);
+    const raw = msg as { manifest?: unknown; holders?: unknown; stageId?: unknown };
+    const stageId = typeof raw?.stageId === 'string' ? raw.stageId : '';
+    const manifest: FileManifest = parseManifest(await completeChunks(raw?.manifest, async () => this.staging.take(stageId)));
     const holders = Array.isArray(raw?.holders) ? raw.holders.filter((h): h is string => typeof h === 'string').slice(0, 64) : [];
     this.versions.observe(manifest.version);
     return { saved: await this.local.commitManifest(manifest, holders) };
@@ -74,7 +79,25 @@ export class StorageController {
     requirePeer(ctx);
     const { key } = fields(msg, { key: 'string' });
     this.quarantine.assertServing();
-    return this.local.report(key);
+    const report = await this.local.report(key);
+    return { ...report, manifest: report.manifest && toWire(report.manifest) };
+  }
+
+  @MessagePattern(StoragePatterns.manifestChunks)
+  async manifestChunks(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
+    requirePeer(ctx);
+    const { key, version, from } = fields(msg, { key: 'string', version: 'string', from: 'number' });
+    const { manifest } = await this.local.report(key);
+    if (!manifest || manifest.version !== version) throw new StorageProtocolError(`version ${version} of "${key}" is not held here (any more)`);
+    return { chunks: segmentAt(manifest.chunks, from) };
+  }
+
+  @MessagePattern(StoragePatterns.manifestStage)
+  manifestStage(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
+    requirePeer(ctx);
+    const { stageId, from } = fields(msg, { stageId: 'string', from: 'number' });
+    this.staging.add(stageId, from, (msg as { chunks?: unknown }).chunks);
+    return { staged: true };
   }
 
   @MessagePattern(StoragePatterns.manifestDrop)
@@ -147,10 +170,17 @@ export class StorageController {
   }
 
   @MessagePattern(StoragePatterns.clientGetManifest)
-  getManifest(@Payload() msg: unknown) {
+  async getManifest(@Payload() msg: unknown) {
     this.quarantine.assertServing();
     const { key } = fields(msg, { key: 'string' });
-    return this.storage.manifest(key);
+    return toWire(await this.storage.manifest(key));
+  }
+
+  @MessagePattern(StoragePatterns.clientGetChunks)
+  async getChunks(@Payload() msg: unknown) {
+    this.quarantine.assertServing();
+    const { key, version, from } = fields(msg, { key: 'string', version: 'string', from: 'number' });
+    return { chunks: segmentAt(await this.storage.chunkList(key, version), from) };
   }
 
   @MessagePattern(StoragePatterns.clientGetChunk)

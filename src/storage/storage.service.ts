@@ -19,7 +19,7 @@ import { NodeConfig, effectiveWriteQuorum } from '../config/node-config';
 import { describeError } from '../common/errors';
 import { MembershipService } from '../gossip/membership.service';
 import { FileManifest } from '../peer-repository/file.repository';
-import { DEFAULT_CHUNK_SIZE, chunkStream, sha256Hex } from './chunker';
+import { chunkStream, sha256Hex } from './chunker';
 import { LocalReplica } from './local-replica';
 import { placeKey } from './placement';
 import { ReplicaRouter } from './replica-router';
@@ -85,7 +85,7 @@ export class StorageService implements OnModuleDestroy {
     // The version must be newer than what the holders have even when this node's clock lags
     // the key's last writer or it restarted since (and forgot what it saw): observe it first.
     await this.lookup(key, reachable);
-    const session = new UploadSession(key, this.versions.next(), holders, reachable, writeQuorum, DEFAULT_CHUNK_SIZE);
+    const session = new UploadSession(key, this.versions.next(), holders, reachable, writeQuorum, this.config.chunkSize);
     this.sessions.set(session.id, session);
     return { uploadId: session.id, chunkSize: session.chunkSize, holders, writeQuorum };
   }
@@ -182,6 +182,13 @@ export class StorageService implements OnModuleDestroy {
   /** The newest live manifest of a key (a get's first step, measured as the get operation). */
   manifest(rawKey: string): Promise<FileManifest> {
     return this.measured('get', Date.now(), this.findManifest(rawKey));
+  }
+
+  /** The chunk list of this version of a key (for a client fetching a large manifest in segments). */
+  async chunkList(rawKey: string, version: string): Promise<string[]> {
+    const manifest = await this.findManifest(rawKey);
+    if (manifest.version !== version) throw new StorageProtocolError(`"${manifest.key}" changed (now version ${manifest.version}) while its manifest was read; try again`);
+    return manifest.chunks;
   }
 
   private async findManifest(rawKey: string): Promise<FileManifest> {

@@ -10,6 +10,10 @@ export const StoragePatterns = {
   manifestCommit: 'storage.manifest.commit',
   manifestGet: 'storage.manifest.get',
   manifestDrop: 'storage.manifest.drop',
+  /** A segment of a held manifest's chunk list (manifest-segments.ts). */
+  manifestChunks: 'storage.manifest.chunks',
+  /** A later segment of a manifest's chunk list, ahead of its commit. */
+  manifestStage: 'storage.manifest.stage',
   tombstoneApply: 'storage.tombstone.apply',
   clientStoreBegin: 'client.store.begin',
   clientStoreChunk: 'client.store.chunk',
@@ -17,6 +21,8 @@ export const StoragePatterns = {
   clientStoreAbort: 'client.store.abort',
   clientGetManifest: 'client.get.manifest',
   clientGetChunk: 'client.get.chunk',
+  /** A segment of the chunk list of a manifest fetched with client.get.manifest. */
+  clientGetChunks: 'client.get.chunks',
   clientDelete: 'client.delete',
   clientInspect: 'client.inspect',
   verify: 'storage.verify',

@@ -108,6 +108,11 @@ export class ServeCommand extends CommandRunner {
     return v;
   }
 
+  @Option({ flags: '--chunk-size <size>', description: 'chunk size of the files this node stores, 256 to 1MiB (default 1MiB; small sizes are for tests)', env: 'P2P_CHUNK_SIZE' })
+  parseChunkSize(v: string) {
+    return v;
+  }
+
   @Option({ flags: '--log-level <level>', description: 'error, warn, info (default), debug or verbose', env: 'P2P_LOG_LEVEL' })
   parseLogLevel(v: string) {
     return v;
