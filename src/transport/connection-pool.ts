@@ -28,10 +28,10 @@ export class PeerConnectionPool {
     private readonly inbound?: InboundHandler,
     private readonly limits?: ConnectionLimits,
   ) {
-    // A secret removed from the keyring ends the connections we opened with it; the next
-    // request reconnects with the primary.
+    // A secret removed from the keyring ends the connections we opened with it, without
+    // failing what is in flight on them: they drain, and new requests reconnect with the primary.
     this.unsubscribe = identity.secrets.onRemoved((removed) => {
-      for (const client of this.clients.values()) if (client.remote && removed.includes(client.remote.keyId)) client.close();
+      for (const client of this.clients.values()) if (client.remote && removed.includes(client.remote.keyId)) client.drain();
     });
   }
 

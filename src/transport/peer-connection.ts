@@ -52,6 +52,8 @@ export interface ConnectionLimits {
   maxQueuedBytes: number;
   /** Requests from the peer we run at once; beyond it we stop reading from the socket. */
   maxInflightRequests: number;
+  /** A draining connection (drain()) closes after this even if requests are still open. */
+  drainTimeoutMs: number;
 }
 
 /** Size of an outbound connection's reusable receive buffer. */
@@ -63,6 +65,7 @@ export const DEFAULT_LIMITS: ConnectionLimits = {
   idleFrameTimeoutMs: 10_000,
   maxQueuedBytes: 32 * 1024 * 1024,
   maxInflightRequests: 64,
+  drainTimeoutMs: 30_000,
 };
 
 /** What every connection of one node (or one CLI run) shares. */
@@ -97,6 +100,9 @@ export class PeerConnection extends EventEmitter {
   private inflight = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private draining = false;
+  private closeWhenIdle = false;
+  private drainTimer: NodeJS.Timeout | undefined;
   private handshakeStep: (frame: Frame) => void;
 
   private constructor(
@@ -228,6 +234,36 @@ export class PeerConnection extends EventEmitter {
     return !this.closed;
   }
 
+  /** False once draining: callers open a new connection for new requests. */
+  get acceptsRequests(): boolean {
+    return !this.closed && !this.draining;
+  }
+
+  /**
+   * Ends this connection without failing anything in flight (a keyring entry it was admitted
+   * with was removed). We send no new request on it and tell the other side to do the same
+   * (GoAway); the other side closes it once its requests are answered (a request it sent
+   * before it read our GoAway is still answered). drainTimeoutMs bounds the wait.
+   */
+  drain(): void {
+    if (this.closed || this.draining) return;
+    void this.sendFrame(FrameType.GoAway, 0, '', {}).catch(() => undefined);
+    this.startDraining(false);
+  }
+
+  /** `closeWhenIdle`: we received the GoAway, so nothing new can arrive and idle means done. */
+  private startDraining(closeWhenIdle: boolean): void {
+    this.draining = true;
+    this.closeWhenIdle = closeWhenIdle;
+    this.drainTimer = setTimeout(() => this.destroy(), this.limits.drainTimeoutMs);
+    this.closeIfDrained();
+  }
+
+  /** end(), not destroy(): the last answers may still sit in the socket's write queue. */
+  private closeIfDrained(): void {
+    if (this.closeWhenIdle && !this.closed && this.pending.size === 0 && this.inflight === 0) this.socket.end();
+  }
+
   /** Sends a request and resolves with the decoded response. `signal` cancels the wait. */
   request(pattern: string, data: unknown, signal?: AbortSignal): Promise<unknown> {
     if (this.closed) return Promise.reject(new PeerUnreachableError(this.label, 'connection closed'));
@@ -235,7 +271,10 @@ export class PeerConnection extends EventEmitter {
     this.nextCorrelationId = this.nextCorrelationId >= 0xfffffffe ? 1 : this.nextCorrelationId + 1;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, pattern });
-      signal?.addEventListener('abort', () => this.pending.delete(id), { once: true });
+      signal?.addEventListener('abort', () => {
+        this.pending.delete(id);
+        this.closeIfDrained();
+      }, { once: true });
       this.sendFrame(FrameType.Request, id, pattern, data).catch((err) => {
         this.pending.delete(id);
         reject(err);
@@ -297,6 +336,11 @@ export class PeerConnection extends EventEmitter {
       case FrameType.Response:
       case FrameType.ErrorResponse:
         return this.onResponse(frame);
+      case FrameType.GoAway:
+        if (!this.draining) this.startDraining(true);
+        else this.closeWhenIdle = true;
+        this.closeIfDrained();
+        return;
     }
   }
 
@@ -322,6 +366,7 @@ export class PeerConnection extends EventEmitter {
       .finally(() => {
         this.inflight -= 1;
         if (this.inflight < this.limits.maxInflightRequests && !this.closed) this.socket.resume();
+        this.closeIfDrained();
       });
   }
 
@@ -345,9 +390,12 @@ export class PeerConnection extends EventEmitter {
       pending.reject(err as Error); // its caller is told; the connection closes over the bad frame
       throw err;
     }
-    if (frame.type === FrameType.Response) return pending.resolve(body);
-    const e = (body ?? {}) as { code?: unknown; message?: unknown; exitCode?: unknown };
-    pending.reject(new RemoteError(String(e.code ?? 'REMOTE_ERROR'), String(e.message ?? 'remote error'), Number(e.exitCode ?? 1)));
+    if (frame.type === FrameType.Response) pending.resolve(body);
+    else {
+      const e = (body ?? {}) as { code?: unknown; message?: unknown; exitCode?: unknown };
+      pending.reject(new RemoteError(String(e.code ?? 'REMOTE_ERROR'), String(e.message ?? 'remote error'), Number(e.exitCode ?? 1)));
+    }
+    this.closeIfDrained();
   }
 
   /**
@@ -402,6 +450,7 @@ export class PeerConnection extends EventEmitter {
     // A record that fails its MAC (tampered, or not TLS) ends this connection only.
     if (this.remote && err && /^ERR_SSL_/.test((err as NodeJS.ErrnoException).code ?? '')) this.observer.transportError('TLS_RECORD', this.label);
     clearTimeout(this.idleTimer);
+    clearTimeout(this.drainTimer);
     this.socket.destroy();
     const reason = err ?? new PeerUnreachableError(this.label, 'connection closed');
     for (const p of this.pending.values()) {

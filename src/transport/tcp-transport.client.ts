@@ -30,11 +30,17 @@ export class TcpTransportClient extends ClientProxy {
   }
 
   get isConnected(): boolean {
-    return this.connection?.isOpen ?? false;
+    return this.connection?.acceptsRequests ?? false;
+  }
+
+  /** Stops using the current connection for new requests; it closes once its requests are answered. */
+  drain(): void {
+    this.connection?.drain();
   }
 
   connect(): Promise<PeerConnection> {
-    if (this.connection?.isOpen) return Promise.resolve(this.connection);
+    // A draining connection finishes its own requests; new ones go on a fresh connection.
+    if (this.connection?.acceptsRequests) return Promise.resolve(this.connection);
     if (!this.connecting) {
       const ctx = this.context();
       const observer = ctx.observer ?? noopObserver;

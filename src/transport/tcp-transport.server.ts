@@ -66,10 +66,11 @@ export class TcpTransportServer extends Server implements CustomTransportStrateg
       this.observer.handshakeFailed(`tls: ${describeError(err)}`, `${socket.remoteAddress}:${socket.remotePort}`);
       socket.destroy();
     });
-    // Removing a secret (or an API token) from the keyring ends the connections admitted with it.
+    // Removing a secret (or an API token) from the keyring ends the connections admitted with it:
+    // they drain (GoAway), so the requests already on them are answered.
     const local = this.options.identity();
     const closeRemoved = (removed: string[]) => {
-      for (const conn of this.connections) if (conn.remote && removed.includes(conn.remote.keyId)) conn.close();
+      for (const conn of this.connections) if (conn.remote && removed.includes(conn.remote.keyId)) conn.drain();
     };
     this.unsubscribe = [local.secrets.onRemoved(closeRemoved), ...(local.clientTokens ? [local.clientTokens.onRemoved(closeRemoved)] : [])];
     server.once('error', (err) => callback(err));

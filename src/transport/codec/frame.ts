@@ -19,6 +19,11 @@ export enum FrameType {
   Response = 6,
   ErrorResponse = 7,
   Event = 8,
+  /**
+   * Either side, after the handshake: send no new request on this connection; the sender
+   * closes it once the requests already sent are answered (a keyring entry was removed).
+   */
+  GoAway = 9,
 }
 
 export interface Frame {
@@ -38,5 +43,5 @@ export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;
 export const MAX_PATTERN_BYTES = 256;
 
 export function isKnownFrameType(value: number): value is FrameType {
-  return value >= FrameType.Hello && value <= FrameType.Event;
+  return value >= FrameType.Hello && value <= FrameType.GoAway;
 }
