@@ -125,6 +125,11 @@ export class MembershipService implements OnModuleDestroy {
     return [this.identity.nodeId, ...this.list().filter((m) => m.status !== 'left').map((m) => m.nodeId)];
   }
 
+  /** This node and every member not known to be down (alive or only suspected): worth asking. */
+  upIds(): string[] {
+    return [this.identity.nodeId, ...this.list().filter((m) => m.status === 'alive' || m.status === 'suspect').map((m) => m.nodeId)];
+  }
+
   /**
    * Node ids that still count for placement when deciding what to repair: alive members plus
    * members gone for less than `graceMs` (a restart or a short partition should not move data).

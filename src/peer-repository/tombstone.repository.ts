@@ -50,6 +50,11 @@ export class TombstoneRepository {
     });
   }
 
+  /** Forgets the tombstone of `key` if it is still this version (true when it was). */
+  async drop(key: string, version: string): Promise<boolean> {
+    return ((await serialized(this.dataSource, () => this.repo.delete({ key, version }))).affected ?? 0) > 0;
+  }
+
   async deleteOlderThan(cutoffMs: number): Promise<number> {
     return (await serialized(this.dataSource, () => this.repo.delete({ deletedAt: LessThan(cutoffMs) }))).affected ?? 0;
   }

@@ -30,12 +30,15 @@ import { compareVersions } from './version';
 import { RepairThrottle } from './repair-throttle';
 import { QuarantineService } from './quarantine.service';
 import { RepairTrigger } from './repair-trigger';
+import { TombstoneSettler, tombstoneExpired } from './tombstone-settler';
 
 export interface SyncRoundResult {
   peer: string;
   pushed: number;
   pulled: number;
   failed: number;
+  /** Pulls that failed: a round without any tells this node everything the peer knows. */
+  pullFailed: number;
 }
 
 @Injectable()
@@ -65,6 +68,7 @@ export class AntiEntropyService implements OnModuleDestroy {
     private readonly router: ReplicaRouter,
     private readonly throttle: RepairThrottle,
     private readonly quarantine: QuarantineService,
+    private readonly settler: TombstoneSettler,
   ) {
     const holdsData = async () => (await files.count()) > 0 || (await tombstones.count()) > 0;
     this.trigger = new RepairTrigger(config.repairGraceMs, holdsData, (peer) => this.runSoon(peer));
@@ -102,16 +106,19 @@ export class AntiEntropyService implements OnModuleDestroy {
     if (this.running) return undefined;
     this.running = true;
     try {
-      await this.expireTombstones();
+      // Checked first: a node that has gone stale is quarantined before it pushes anything.
+      const quarantined = this.quarantine.active;
+      await this.settler.settle();
       const alive = this.membership.alive().map((m) => m.nodeId);
-      if (!this.quarantine.active) await this.handOff();
+      if (!quarantined) await this.handOff();
+      if (this.membership.upIds().length === 1) await this.quarantine.alone();
       if (alive.length === 0) return undefined;
       // In quarantine, go through every member in turn; otherwise pick one at random.
       const choices = this.quarantine.active ? this.quarantine.pending(alive) : alive;
       const pool = choices.length ? choices : alive;
       const peer = peerId ?? pool[Math.floor(Math.random() * pool.length)];
       const result = await this.syncWith(peer);
-      if (result.failed === 0) await this.quarantine.roundCompleted(peer, alive);
+      if (result.pullFailed === 0) await this.quarantine.roundCompleted(peer, alive);
       this.onRound?.(result);
       return result;
     } catch (err) {
@@ -140,15 +147,19 @@ export class AntiEntropyService implements OnModuleDestroy {
     ];
   }
 
-  /** Server side of a round: compare the caller's digests with ours, return our differing buckets. */
+  /**
+   * Server side of a round: compare the caller's digests with ours, return our differing
+   * buckets (one page of their entries), and say whether this node is quarantined (then a
+   * caller that is not takes nothing from it; one that is quarantined too pulls what is newer,
+   * as this node does from it).
+   */
   async answerDigest(peer: string, digests: unknown, after?: DigestCursor): Promise<DigestReply> {
-    // Quarantined: announce nothing, so the peer pushes what it has and pulls nothing from us.
-    if (this.quarantine.active) return { differing: Array.from({ length: BUCKETS }, (_, b) => b), entries: [] };
+    const quarantined = this.quarantine.active;
     const theirs = Array.isArray(digests) && digests.length === BUCKETS ? digests.map(String) : new Array<string>(BUCKETS).fill('');
     const mine = await this.sharedEntries(peer);
     const differing = differingBuckets(bucketDigests(mine), theirs);
     const wanted = new Set(differing);
-    return { differing, ...digestPage(mine.filter((e) => wanted.has(bucketOf(e.key))), after) };
+    return { differing, ...digestPage(mine.filter((e) => wanted.has(bucketOf(e.key))), after), quarantined };
   }
 
   private async syncWith(peer: string): Promise<SyncRoundResult> {
@@ -159,22 +170,24 @@ export class AntiEntropyService implements OnModuleDestroy {
       mine.filter((e) => differing.has(bucketOf(e.key))),
       reply.entries.filter((e) => differing.has(bucketOf(e.key))),
     );
+    const quarantined = this.quarantine.active;
+    // Nothing is ever dropped because the peer lacks it. A quarantined node pushes nothing; a
+    // quarantined peer's entries wait for its release unless this node is quarantined too.
+    // An expired tombstone goes only where it still deletes something (see tombstone-settler).
+    const live = (e: SyncEntry, other: Set<string>) => e.kind === 'm' || other.has(e.key) || !tombstoneExpired(e.version, Date.now(), this.config.tombstoneTtlMs);
+    const theirKeys = new Set(reply.entries.map((e) => e.key));
+    const myKeys = new Set(mine.map((e) => e.key));
+    const pushes = quarantined ? [] : plan.push.filter((e) => live(e, theirKeys));
+    const pulls = reply.quarantined && !quarantined ? [] : plan.pull.filter((e) => live(e, myKeys));
     let pushed = 0;
     let pulled = 0;
     let failed = 0;
-    const short = new Set(plan.push.map((e) => e.key));
+    let pullFailed = 0;
+    const short = new Set(pushes.map((e) => e.key));
     this.shortOf.set(peer, short);
-    let pending = plan.push.length + plan.pull.length;
+    let pending = pushes.length + pulls.length;
     this.reportPending(pending);
-    if (this.quarantine.active) {
-      // What an up-to-date member placed on this key lacks entirely was deleted while this node
-      // was away (its tombstone already expired): drop it instead of bringing it back.
-      for (const e of plan.push.filter((x) => x.kind === 'm')) {
-        await this.local.dropManifest(e.key, e.version);
-        this.logger.warn(`dropped "${e.key}": no up-to-date member has it (deleted while this node was away)`);
-      }
-    }
-    for (const e of this.quarantine.active ? [] : plan.push) {
+    for (const e of pushes) {
       await this.push(peer, e).then(
         () => {
           pushed += 1;
@@ -184,12 +197,12 @@ export class AntiEntropyService implements OnModuleDestroy {
       );
       this.reportPending(--pending);
     }
-    for (const e of plan.pull) {
-      await this.pull(peer, e).then(() => (pulled += 1), (err) => this.fail(`pull "${e.key}" from ${peer.slice(0, 8)}`, err, () => (failed += 1)));
+    for (const e of pulls) {
+      await this.pull(peer, e).then(() => (pulled += 1), (err) => this.fail(`pull "${e.key}" from ${peer.slice(0, 8)}`, err, () => (failed += 1, pullFailed += 1)));
       this.reportPending(--pending);
     }
     if (pushed || pulled) this.logger.log(`synced with ${this.membership.addressOf(peer) ?? peer}: pushed ${pushed}, pulled ${pulled}${failed ? `, ${failed} failed` : ''}`);
-    return { peer, pushed, pulled, failed };
+    return { peer, pushed, pulled, failed, pullFailed };
   }
 
   private reportPending(pending: number): void {
@@ -267,10 +280,6 @@ export class AntiEntropyService implements OnModuleDestroy {
         this.logger.log(`handed off "${key}" to its ${holders.length} placed holder(s); local copy dropped`);
       }
     }
-  }
-
-  private async expireTombstones(): Promise<void> {
-    await this.tombstones.deleteOlderThan(Date.now() - this.config.tombstoneTtlMs);
   }
 
   private fail(what: string, err: unknown, count: () => void): void {

@@ -1,9 +1,18 @@
 /**
- * Quarantine: a node that was away longer than --tombstone-ttl may hold files that were
- * deleted while it was gone, whose tombstones have since expired everywhere else. Such a node
- * starts quarantined: not ready, it serves no client and answers no lookup, and in
- * anti-entropy it only pulls (peers push to it; it never pushes). Once it has completed a round
- * with every alive member it is released. Every successful round records `last_sync_at`.
+ * Quarantine: a node that had no clean anti-entropy round for longer than --tombstone-ttl
+ * (down, asleep, SIGSTOPped, cut off) may hold files that were deleted meanwhile. It is
+ * quarantined: not ready, it serves no client and answers no lookup, and in anti-entropy it
+ * only pulls (it pushes nothing, and members that are not quarantined take nothing from it).
+ * This is decided at start from the `last_sync_at` it recorded, and again at run time before
+ * every round, every digest it answers and every client request, so a node that wakes up
+ * stale quarantines itself before it pushes anything.
+ *
+ * Quarantine never deletes anything: a manifest goes only for a newer tombstone, never because
+ * a peer lacks it (tombstones are kept until every placed holder has them, see
+ * tombstone-settler.ts). It is lifted after a clean round with every alive member, or at once
+ * when no other member is up (a lone node has nobody to reconcile with). When every member is
+ * quarantined (a whole cluster restarted after the ttl) they pull from each other, the newest
+ * version or a newer tombstone winning, and are released: nothing is dropped.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { NODE_CONFIG } from '../config/config.tokens';
@@ -27,6 +36,8 @@ export class NodeQuarantinedError extends P2pError {
 export class QuarantineService {
   private readonly synced = new Set<string>();
   private lastRecorded = 0;
+  /** When this node last knew itself up to date: its last clean round, or when it was alone. */
+  private lastClean = Date.now();
   private readonly logger = new Logger('Quarantine');
 
   constructor(
@@ -36,7 +47,9 @@ export class QuarantineService {
     private readonly files: FileRepository,
   ) {}
 
+  /** Whether this node is quarantined now; first quarantines it if it has gone stale. */
   get active(): boolean {
+    this.checkStale();
     return this.status.quarantined;
   }
 
@@ -50,9 +63,19 @@ export class QuarantineService {
       const ago = last ? `${Math.round((now - last) / 1000)} s ago` : 'never';
       this.logger.warn(`last sync ${ago}, longer than --tombstone-ttl: quarantined until reconciled with every member`);
     } else {
+      this.lastClean = holdsData && last > 0 ? last : now;
       await this.record(now);
     }
     return this.status.quarantined;
+  }
+
+  /** Quarantines a running node whose last clean round is older than the ttl. */
+  checkStale(now = Date.now()): void {
+    if (this.status.quarantined || now - this.lastClean <= this.config.tombstoneTtlMs) return;
+    this.status.quarantined = true;
+    this.synced.clear();
+    const ago = Math.round((now - this.lastClean) / 1000);
+    this.logger.warn(`no clean anti-entropy round for ${ago} s, longer than --tombstone-ttl: quarantined until reconciled with every member`);
   }
 
   /** Peers this node still has to complete a round with before it is released. */
@@ -60,21 +83,33 @@ export class QuarantineService {
     return aliveIds.filter((id) => !this.synced.has(id));
   }
 
-  /** A round with `peer` completed without failures. */
+  /** A round with `peer` completed without a failed pull: this node knows what `peer` knows. */
   async roundCompleted(peer: string, aliveIds: string[], now = Date.now()): Promise<void> {
     this.synced.add(peer);
+    this.lastClean = now;
     if (this.status.quarantined && this.pending(aliveIds).length === 0) {
-      this.status.quarantined = false;
-      this.logger.log(`reconciled with all ${aliveIds.length} member(s): quarantine lifted`);
-      await this.record(now, true);
+      await this.release(`reconciled with all ${aliveIds.length} member(s)`, now);
       return;
     }
     if (!this.status.quarantined) await this.record(now);
   }
 
+  /** No other member is up: there is nobody to reconcile with, and nothing to be behind. */
+  async alone(now = Date.now()): Promise<void> {
+    this.lastClean = now;
+    if (this.status.quarantined) await this.release('no other member is up', now);
+    else await this.record(now);
+  }
+
   /** Throws when quarantined (for handlers that serve clients or answer lookups). */
   assertServing(): void {
-    if (this.status.quarantined) throw new NodeQuarantinedError();
+    if (this.active) throw new NodeQuarantinedError();
+  }
+
+  private async release(why: string, now: number): Promise<void> {
+    this.status.quarantined = false;
+    this.logger.log(`${why}: quarantine lifted`);
+    await this.record(now, true);
   }
 
   private async record(now: number, force = false): Promise<void> {

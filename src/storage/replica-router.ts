@@ -112,12 +112,16 @@ export class ReplicaRouter {
     const entries: SyncEntry[] = [];
     let differing: number[] = [];
     let after: DigestCursor | undefined;
+    let quarantined = false;
     for (let page = 0; page < MAX_DIGEST_PAGES; page++) {
       const reply = await this.pool.request<DigestReply>(this.address(nodeId), SyncPatterns.digest, { digests, after }, CONTROL_TIMEOUT_MS);
       if (Array.isArray(reply?.entries)) for (const e of reply.entries) if (isSyncEntry(e)) entries.push(e);
-      if (page === 0) differing = Array.isArray(reply?.differing) ? reply.differing.filter((b): b is number => Number.isInteger(b)) : [];
+      if (page === 0) {
+        differing = Array.isArray(reply?.differing) ? reply.differing.filter((b): b is number => Number.isInteger(b)) : [];
+        quarantined = reply?.quarantined === true;
+      }
       const next = parseCursor(reply?.next);
-      if (!next) return { entries, differing };
+      if (!next) return { entries, differing, quarantined };
       if (after && next.key === after.key && next.kind === after.kind) break;
       after = next;
     }

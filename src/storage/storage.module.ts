@@ -18,6 +18,7 @@ import { InspectService } from './inspect.service';
 import { QuarantineService } from './quarantine.service';
 import { KeyListingService } from './key-listing.service';
 import { KeyListingController } from './key-listing.controller';
+import { TombstoneSettler } from './tombstone-settler';
 
 @Module({
   imports: [TransportModule, GossipModule],
@@ -42,6 +43,7 @@ import { KeyListingController } from './key-listing.controller';
     InspectService,
     QuarantineService,
     KeyListingService,
+    TombstoneSettler,
   ],
   exports: [StorageService, LocalReplica, AntiEntropyService, ScrubService, QuarantineService, KeyListingService],
 })

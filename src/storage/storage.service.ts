@@ -72,8 +72,7 @@ export class StorageService implements OnModuleDestroy {
    */
   placedHolders(key: string): { placed: string[]; reachable: string[]; writeQuorum: number } {
     const placed = placeKey(key, this.membership.knownIds(), this.config.replicas);
-    const up = new Set(this.membership.placementIds());
-    for (const m of this.membership.list()) if (m.status === 'suspect') up.add(m.nodeId);
+    const up = new Set(this.membership.upIds());
     return { placed, reachable: placed.filter((id) => up.has(id)), writeQuorum: effectiveWriteQuorum(this.config, placed.length) };
   }
 

@@ -17,4 +17,6 @@ export interface DigestReply {
   differing: number[];
   /** Present when more entries follow: ask again with `after` set to it. */
   next?: DigestCursor;
+  /** The replier is quarantined (absent from older nodes' replies: false). */
+  quarantined?: boolean;
 }

@@ -20,7 +20,7 @@ describe('the whole cluster down past --tombstone-ttl', () => {
   const harness = new NodeHarness();
   after(() => harness.stopAll());
 
-  it('restarted, both nodes become ready and hold and serve every file', { todo: 'fails until quarantine never deletes on absence (issue #11 item 1)' }, async () => {
+  it('restarted, both nodes become ready and hold and serve every file', async () => {
     const ports = [await freePort(), await freePort()];
     const dirs = [harness.dir('down-a'), harness.dir('down-b')];
     const start = (i: number, bootstrap: string[]) => harness.start({ name: `n${i}-`, dir: dirs[i], listen: `127.0.0.1:${ports[i]}`, bootstrap, args: ARGS });
