@@ -48,7 +48,7 @@ export class ReplicaRouter {
       await this.local.putChunk(hash, data, { alreadyVerified, deferFolderSync: true });
       return;
     }
-    await this.pool.request(this.address(nodeId), StoragePatterns.chunkPut, { hash, blob: data }, CHUNK_TIMEOUT_MS);
+    await this.ask(nodeId, StoragePatterns.chunkPut, { hash, blob: data }, CHUNK_TIMEOUT_MS);
   }
 
   /**
@@ -57,7 +57,7 @@ export class ReplicaRouter {
    */
   async getChunk(nodeId: string, hash: string, verify = true): Promise<Buffer> {
     if (this.isSelf(nodeId)) return this.local.getChunk(hash);
-    const reply = await this.pool.request<{ blob?: Buffer }>(this.address(nodeId), StoragePatterns.chunkGet, { hash }, CHUNK_TIMEOUT_MS);
+    const reply = await this.ask<{ blob?: Buffer }>(nodeId, StoragePatterns.chunkGet, { hash }, CHUNK_TIMEOUT_MS);
     const blob = reply?.blob ?? Buffer.alloc(0);
     const intact = verify ? sha256Hex(blob) === hash : blob.length > 0 && blob.length <= DEFAULT_CHUNK_SIZE;
     if (!intact) throw new ChunkCorruptError(hash, `copy from ${nodeId}`);
@@ -66,21 +66,19 @@ export class ReplicaRouter {
 
   async commit(nodeId: string, manifest: FileManifest, holders: string[]): Promise<boolean> {
     if (this.isSelf(nodeId)) return this.local.commitManifest(manifest, holders);
-    const address = this.address(nodeId);
     const later = laterSegments(manifest);
     const stageId = later.length ? ManifestStaging.newId() : undefined;
-    for (const { from, chunks } of later) await this.pool.request(address, StoragePatterns.manifestStage, { stageId, from, chunks }, CONTROL_TIMEOUT_MS);
-    const reply = await this.pool.request<{ saved: boolean }>(address, StoragePatterns.manifestCommit, { manifest: toWire(manifest), holders, stageId }, CONTROL_TIMEOUT_MS);
+    for (const { from, chunks } of later) await this.ask(nodeId, StoragePatterns.manifestStage, { stageId, from, chunks }, CONTROL_TIMEOUT_MS);
+    const reply = await this.ask<{ saved: boolean }>(nodeId, StoragePatterns.manifestCommit, { manifest: toWire(manifest), holders, stageId }, CONTROL_TIMEOUT_MS);
     return Boolean(reply?.saved);
   }
 
   async report(nodeId: string, key: string): Promise<ManifestReport> {
     if (this.isSelf(nodeId)) return this.local.report(key);
-    const address = this.address(nodeId);
-    const reply = await this.pool.request<{ manifest?: { version?: unknown } }>(address, StoragePatterns.manifestGet, { key }, CONTROL_TIMEOUT_MS);
+    const reply = await this.ask<{ manifest?: { version?: unknown } }>(nodeId, StoragePatterns.manifestGet, { key }, CONTROL_TIMEOUT_MS);
     if (reply?.manifest) {
       const version = reply.manifest.version;
-      const segment = (from: number) => this.pool.request<{ chunks?: unknown }>(address, StoragePatterns.manifestChunks, { key, version, from }, CONTROL_TIMEOUT_MS).then((r) => r?.chunks);
+      const segment = (from: number) => this.ask<{ chunks?: unknown }>(nodeId, StoragePatterns.manifestChunks, { key, version, from }, CONTROL_TIMEOUT_MS).then((r) => r?.chunks);
       reply.manifest = (await completeChunks(reply.manifest, segment)) as { version?: unknown };
     }
     return parseReport(reply);
@@ -88,7 +86,7 @@ export class ReplicaRouter {
 
   async verify(nodeId: string, key: string): Promise<CopyCheck> {
     if (this.isSelf(nodeId)) return this.local.verify(key);
-    return this.pool.request<CopyCheck>(this.address(nodeId), StoragePatterns.verify, { key }, CHUNK_TIMEOUT_MS * 4);
+    return this.ask<CopyCheck>(nodeId, StoragePatterns.verify, { key }, CHUNK_TIMEOUT_MS * 4);
   }
 
   async drop(nodeId: string, key: string, version: string): Promise<void> {
@@ -96,7 +94,7 @@ export class ReplicaRouter {
       await this.local.dropManifest(key, version);
       return;
     }
-    await this.pool.request(this.address(nodeId), StoragePatterns.manifestDrop, { key, version }, CONTROL_TIMEOUT_MS);
+    await this.ask(nodeId, StoragePatterns.manifestDrop, { key, version }, CONTROL_TIMEOUT_MS);
   }
 
   async tombstone(nodeId: string, key: string, version: string): Promise<void> {
@@ -104,7 +102,7 @@ export class ReplicaRouter {
       await this.local.applyTombstone(key, version);
       return;
     }
-    await this.pool.request(this.address(nodeId), StoragePatterns.tombstoneApply, { key, version }, CONTROL_TIMEOUT_MS);
+    await this.ask(nodeId, StoragePatterns.tombstoneApply, { key, version }, CONTROL_TIMEOUT_MS);
   }
 
   /** Sends our bucket digests; the peer answers with its entries in the buckets that differ. */
@@ -114,7 +112,7 @@ export class ReplicaRouter {
     let after: DigestCursor | undefined;
     let quarantined = false;
     for (let page = 0; page < MAX_DIGEST_PAGES; page++) {
-      const reply = await this.pool.request<DigestReply>(this.address(nodeId), SyncPatterns.digest, { digests, after }, CONTROL_TIMEOUT_MS);
+      const reply = await this.ask<DigestReply>(nodeId, SyncPatterns.digest, { digests, after }, CONTROL_TIMEOUT_MS);
       if (Array.isArray(reply?.entries)) for (const e of reply.entries) if (isSyncEntry(e)) entries.push(e);
       if (page === 0) {
         differing = Array.isArray(reply?.differing) ? reply.differing.filter((b): b is number => Number.isInteger(b)) : [];
@@ -135,11 +133,19 @@ export class ReplicaRouter {
     // In segments: one list of a large file's hashes would not fit a message.
     for (let i = 0; i < hashes.length; i += SEGMENT_CHUNKS) {
       const batch = hashes.slice(i, i + SEGMENT_CHUNKS);
-      const reply = await this.pool.request<{ missing?: unknown }>(this.address(nodeId), SyncPatterns.missingChunks, { hashes: batch }, CONTROL_TIMEOUT_MS);
+      const reply = await this.ask<{ missing?: unknown }>(nodeId, SyncPatterns.missingChunks, { hashes: batch }, CONTROL_TIMEOUT_MS);
       const asked = new Set(batch);
       missing.push(...(Array.isArray(reply?.missing) ? reply.missing.filter((h): h is string => typeof h === 'string' && asked.has(h)) : batch));
     }
     return missing;
+  }
+
+  /**
+   * A request to the node `nodeId` at its known address. The answer counts only from that very
+   * node: one replaced at the same address (a new node id) is refused, never taken for it.
+   */
+  private ask<T = unknown>(nodeId: string, pattern: string, data: object, timeoutMs: number): Promise<T> {
+    return this.pool.request<T>(this.address(nodeId), pattern, data, timeoutMs, nodeId);
   }
 
   private address(nodeId: string): string {

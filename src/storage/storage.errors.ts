@@ -38,6 +38,20 @@ export class QuorumNotReachedError extends P2pError {
   }
 }
 
+/**
+ * Too few placed holders took a delete. `applied`: the tombstone reached some nodes and is not
+ * rolled back there (a delete is never undone), so the file may still go; retry the delete.
+ */
+export class DeleteQuorumNotReachedError extends P2pError {
+  constructor(readonly key: string, readonly confirmed: number, readonly required: number, applied: boolean) {
+    super(
+      `write quorum not reached for the delete of "${key}": ${confirmed} of ${required} required holders confirmed; ${applied ? 'it may still take effect where it arrived, retry it' : 'nothing was deleted'}`,
+      'DELETE_QUORUM_NOT_REACHED',
+      ExitCode.quorum,
+    );
+  }
+}
+
 export class InvalidVersionError extends P2pError {
   constructor(version: string) {
     super(`"${String(version).slice(0, 80)}" is not a version stamp`, 'INVALID_VERSION', ExitCode.failure);

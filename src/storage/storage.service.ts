@@ -11,7 +11,8 @@
  * Get: the newest manifest among the holders (a newer tombstone means deleted), then each
  * chunk from this node if held, else from the holders in turn, verified.
  *
- * Delete: a tombstone with a fresh version goes to every alive member.
+ * Delete: a tombstone with a fresh version goes to the placed holders and every alive member;
+ * it is acknowledged when a write quorum of placed holders holds it.
  */
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { NODE_CONFIG } from '../config/config.tokens';
@@ -23,7 +24,7 @@ import { chunkStream, sha256Hex } from './chunker';
 import { LocalReplica } from './local-replica';
 import { placeKey } from './placement';
 import { ReplicaRouter } from './replica-router';
-import { ChunkCorruptError, ChunkNotFoundError, FileNotFoundError, QuorumNotReachedError, SupersededError } from './storage.errors';
+import { ChunkCorruptError, ChunkNotFoundError, DeleteQuorumNotReachedError, FileNotFoundError, QuorumNotReachedError, SupersededError } from './storage.errors';
 import { StorageProtocolError, UploadNotFoundError } from './storage-protocol.errors';
 import { DeleteResult, ManifestReport, ReplicaReport, StoreResult } from './storage.types';
 import { UploadSession } from './upload-session';
@@ -255,16 +256,27 @@ export class StorageService implements OnModuleDestroy {
     }
   }
 
+  /**
+   * A delete is acknowledged when a write quorum of the key's placed holders (over every known
+   * member, as for a store) holds its tombstone; it also goes to every other alive member, and
+   * anti-entropy gives it to the placed holders it missed. With too few placed holders up it is
+   * refused before anything is applied.
+   */
   private async deleteKey(rawKey: string): Promise<DeleteResult> {
     const key = validateKey(rawKey);
     await this.findManifest(key);
+    const { placed, reachable, writeQuorum } = this.placedHolders(key);
+    if (reachable.length < writeQuorum) throw new DeleteQuorumNotReachedError(key, reachable.length, writeQuorum, false);
     const version = this.versions.next();
     await this.local.applyTombstone(key, version);
-    const others = this.membership.alive().map((m) => m.nodeId);
+    const others = [...new Set([...reachable, ...this.membership.alive().map((m) => m.nodeId)])].filter((id) => !this.router.isSelf(id));
     const results = await Promise.allSettled(others.map((id) => this.router.tombstone(id, key, version)));
+    const holding = new Set(others.filter((_, i) => results[i].status === 'fulfilled'));
+    const confirmed = placed.filter((id) => this.router.isSelf(id) || holding.has(id)).length;
+    this.sources.delete(key);
+    if (confirmed < writeQuorum) throw new DeleteQuorumNotReachedError(key, confirmed, writeQuorum, true);
     const failed = results.filter((r) => r.status === 'rejected').length;
     if (failed) this.logger.warn(`delete of "${key}" did not reach ${failed} member(s) yet`);
-    this.sources.delete(key);
     return { key, version };
   }
 

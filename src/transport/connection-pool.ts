@@ -8,7 +8,7 @@ import { ConnectionLimits, InboundHandler } from './peer-connection';
 import { TransportSecurity } from './tls/transport-security';
 import { NodeIdentity } from './node-identity';
 import { TcpTransportClient } from './tcp-transport.client';
-import { PeerTimeoutError } from './transport.errors';
+import { PeerIdentityMismatchError, PeerTimeoutError } from './transport.errors';
 import { TransportObserver, noopObserver } from './transport-observer';
 import { RemotePeer } from './handshake/handshake';
 
@@ -59,8 +59,10 @@ export class PeerConnectionPool {
     return conn.remote!;
   }
 
-  async request<T = unknown>(address: string, pattern: string, data: object, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<T> {
-    await this.connect(address);
+  /** `expectedNodeId`: refuse (PeerIdentityMismatchError) when another node answers at `address`. */
+  async request<T = unknown>(address: string, pattern: string, data: object, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, expectedNodeId?: string): Promise<T> {
+    const remote = await this.connect(address);
+    if (expectedNodeId && remote.nodeId !== expectedNodeId) throw new PeerIdentityMismatchError(address, expectedNodeId, remote.nodeId);
     try {
       return await firstValueFrom(this.client(address).send<T>(pattern, data).pipe(timeout(timeoutMs)));
     } catch (err) {

@@ -89,3 +89,10 @@ export class ClientNotAllowedError extends P2pError {
     super(`"${pattern}" is not a client operation: a client connection may only store, get, delete, list and inspect`, 'CLIENT_NOT_ALLOWED', ExitCode.refused);
   }
 }
+
+/** A node other than the one a request was meant for answered at its address (replaced there). */
+export class PeerIdentityMismatchError extends P2pError {
+  constructor(readonly address: string, readonly expected: string, readonly actual: string) {
+    super(`node ${actual.slice(0, 8)} answered at ${address}, not the expected ${expected.slice(0, 8)}`, 'PEER_IDENTITY_MISMATCH', ExitCode.unavailable);
+  }
+}
