@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { placeKey } from '../../src/storage/placement';
-import { runCli } from '../helpers/cli-runner';
+import { cliJson, runCli } from '../helpers/cli-runner';
 import { NodeHarness, TestNode, waitForMesh } from '../helpers/node-harness';
 import { waitFor } from '../helpers/wait-for';
 
@@ -58,6 +58,8 @@ describe('deletes and the write quorum', () => {
     assert.equal(deleted.code, 0, deleted.stderr);
     await h1.kill();
     const back = await harness.start({ name: 'n2-back', dir: h2.dir, listen: `127.0.0.1:${h2Port}`, args });
-    await waitFor(async () => (await runCli(['get', key, '--bootstrap', back.p2p])).code === 3, { timeoutMs: 20_000, description: 'the returning holder to have the tombstone' });
+    const held = async () => (await cliJson<Array<{ key: string }>>(['files', 'list', '--db', back.dbPath])).some((f) => f.key === key);
+    await waitFor(async () => !(await held()), { timeoutMs: 20_000, description: 'the returning holder to drop its copy' });
+    assert.equal((await runCli(['get', key, '--bootstrap', back.p2p])).code, 3);
   });
 });
