@@ -7,15 +7,15 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { PeerConnectionPool } from '../../src/transport/connection-pool';
-import { NodeIdentity } from '../../src/transport/node-identity';
 import { PeerIdentityMismatchError } from '../../src/transport/transport.errors';
 import { StoragePatterns } from '../../src/storage/storage.types';
 import { NodeHarness } from '../helpers/node-harness';
+import { testNode } from '../helpers/stand-in-node';
 
 describe('a request meant for one node id', () => {
   const harness = new NodeHarness();
-  const identity = new NodeIdentity({ nodeId: randomBytes(16).toString('hex'), clusterId: 'p2p-storage', secret: undefined, listenHost: '127.0.0.1', explicitAdvertise: '127.0.0.1:1' });
-  const pool = new PeerConnectionPool(identity);
+  const { identity, security } = testNode(randomBytes(16).toString('hex'));
+  const pool = new PeerConnectionPool(identity, security);
   after(async () => {
     pool.closeAll();
     await harness.stopAll();
