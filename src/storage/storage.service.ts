@@ -134,8 +134,12 @@ export class StorageService implements OnModuleDestroy {
     const confirmed = holders.filter((_, i) => results[i].status === 'fulfilled' && (results[i] as PromiseFulfilledResult<boolean>).value);
     const refused = results.some((r) => r.status === 'fulfilled' && !r.value);
     if (refused || confirmed.length < session.writeQuorum) {
-      // Roll back: a store that is not acknowledged leaves no visible copy anywhere.
-      await Promise.allSettled(confirmed.map((id) => this.router.drop(id, manifest.key, manifest.version)));
+      // Roll back: a store that is not acknowledged leaves no visible copy anywhere. Not only
+      // the holders that confirmed: one whose reply was lost, or one anti-entropy copied the
+      // manifest to meanwhile, must not keep this version and spread it back later. A drop
+      // removes only this exact version, so asking every member that is up is safe.
+      const everyone = [...new Set([...confirmed, ...this.membership.upIds()])];
+      await Promise.allSettled(everyone.map((id) => this.router.drop(id, manifest.key, manifest.version)));
       if (refused) {
         // A holder already has a newer version or a newer delete of this key: last writer wins,
         // and this writer is told so instead of being silently overwritten.

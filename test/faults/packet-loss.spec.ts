@@ -13,8 +13,4 @@ describeFaultScenario({
   title: '30% packet loss between two groups during writes',
   fault: (cluster, small, large) => cluster.loss(small, large, 0.3),
   ops: 20,
-  todo: {
-    placement: 'fails until a commit of a version a holder already has is a confirmation (issue #11 item 13)',
-    reads: 'fails until a commit of a version a holder already has is a confirmation (issue #11 item 13)',
-  },
 });
