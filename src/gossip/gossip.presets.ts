@@ -45,6 +45,12 @@ export interface SwimConfig {
   pushPullIntervalMs: number;
   /** Dead members keep getting gossip this long, so a wrongly declared node hears it and refutes. */
   gossipToTheDeadMs: number;
+  /**
+   * A member dead or left for this long is forgotten: dropped from the table and the database,
+   * so the table (and every push-pull) stays bounded by the members of the recent past. News of
+   * a stranger's death never re-adds one; only the member itself, alive, does.
+   */
+  forgetAfterMs: number;
 }
 
 export type GossipPresetName = 'lan' | 'local';
@@ -67,6 +73,7 @@ export const GOSSIP_PRESETS: Record<GossipPresetName, SwimConfig> = {
     broadcastQueueMax: 4096,
     pushPullIntervalMs: 3000,
     gossipToTheDeadMs: 30_000,
+    forgetAfterMs: 24 * 3_600_000,
   },
   local: {
     tickMs: 25,
@@ -85,6 +92,7 @@ export const GOSSIP_PRESETS: Record<GossipPresetName, SwimConfig> = {
     broadcastQueueMax: 1024,
     pushPullIntervalMs: 1000,
     gossipToTheDeadMs: 10_000,
+    forgetAfterMs: 120_000,
   },
 };
 

@@ -46,6 +46,8 @@ const PERSIST_ALL_EVERY_MS = 60_000;
 const LAG_REPORT_EVERY_MS = 1000;
 /** After announcing `left`, keep ticking this many gossip intervals so the news is retransmitted. */
 const LEAVE_GOSSIP_INTERVALS = 4;
+/** How often the table is checked for members gone longer than forgetAfterMs. */
+const FORGET_EVERY_MS = 10_000;
 
 @Injectable()
 export class MembershipService implements OnModuleDestroy {
@@ -58,6 +60,9 @@ export class MembershipService implements OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   /** When the pending tick is due, and the most a tick ran late since the last lag report. */
   private tickDueAt = 0;
+  private lastForget = 0;
+  /** Members that have a row in the database (loaded or written by this run). */
+  private readonly stored = new Set<string>();
   private worstTickLateness = 0;
   private lastPersist = 0;
   private lastPersistAll = 0;
@@ -85,6 +90,7 @@ export class MembershipService implements OnModuleDestroy {
       if (p.nodeId === this.identity.nodeId) continue;
       known.push({ nodeId: p.nodeId, address: p.address, state: p.status, incarnation: p.incarnation, lastChange: p.lastSeen });
       this.lastSeen.set(p.nodeId, p.lastSeen);
+      this.stored.add(p.nodeId);
     }
     this.swim = new SwimMembership({ self: { nodeId: this.identity.nodeId, address: this.identity.advertise, incarnation: this.incarnation }, config: this.config, now, known });
     const seeds = [...new Set([...this.nodeConfig.bootstrap, ...known.filter((m) => m.state !== 'left').map((m) => m.address)])];
@@ -194,6 +200,7 @@ export class MembershipService implements OnModuleDestroy {
         }
         if (this.identity.advertise !== this.swim!.self().address) this.swim!.updateAddress(this.identity.advertise, now);
         this.dispatch(this.swim!.tick(now));
+        this.forgetGone(now);
         void this.persist().catch((err) => this.logger.warn(`${this.tag()} could not store peers: ${describeError(err)}`));
       } finally {
         this.schedule();
@@ -260,7 +267,31 @@ export class MembershipService implements OnModuleDestroy {
     this.changed.clear();
     this.lastPersist = now;
     if (all) this.lastPersistAll = now;
-    await this.peers.upsertMany(members);
+    // A member that is gone and whose row was removed (`p2p cleanup`) is forgotten, not written back.
+    const gone = (m: MemberView) => (m.status === 'dead' || m.status === 'left') && this.stored.has(m.nodeId);
+    const write = members.filter((m) => !gone(m));
+    await this.peers.upsertMany(write);
+    write.forEach((m) => this.stored.add(m.nodeId));
+    const removed = await this.peers.updateExisting(members.filter(gone));
+    this.forgotten(this.swim?.forget(now, removed) ?? []);
+  }
+
+  /** Forgets members gone longer than forgetAfterMs, in memory and in the database. */
+  private forgetGone(now: number): void {
+    if (now - this.lastForget < FORGET_EVERY_MS || !this.swim) return;
+    this.lastForget = now;
+    const gone = this.swim.forget(now);
+    this.forgotten(gone);
+    void this.peers.deleteMany(gone).catch((err) => this.logger.warn(`${this.tag()} could not remove forgotten peers: ${describeError(err)}`));
+  }
+
+  private forgotten(ids: string[]): void {
+    for (const id of ids) {
+      this.stored.delete(id);
+      this.lastSeen.delete(id);
+      this.changed.delete(id);
+    }
+    if (ids.length) this.logger.log(`${this.tag()} forgot ${ids.length} member(s) gone for good`);
   }
 
   /** Resolves once `condition` holds after a membership change, or after `timeoutMs`. */

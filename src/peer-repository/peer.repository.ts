@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, LessThan, Not, Repository } from 'typeorm';
+import { DataSource, In, LessThan, Not, Repository } from 'typeorm';
 import { PeerEntity, PeerKeyEntity } from './entities';
 import { serialized, writeTransaction } from './write-lock';
 
@@ -35,6 +35,29 @@ export class PeerRepository {
         ['nodeId'],
       );
     });
+  }
+
+  /**
+   * Updates the rows of these peers where they still exist, never creating one (members that
+   * are gone: a row `cleanup` removed stays removed). Returns the ids that had no row.
+   */
+  async updateExisting(peers: PeerRecord[]): Promise<string[]> {
+    if (peers.length === 0) return [];
+    const now = Date.now();
+    return writeTransaction(this.dataSource, async (m) => {
+      const missing: string[] = [];
+      for (const p of peers) {
+        const { nodeId, ...row } = toRow(p);
+        const result = await m.getRepository(PeerEntity).update({ nodeId }, { ...row, updatedAt: now });
+        if (!result.affected) missing.push(nodeId);
+      }
+      return missing;
+    });
+  }
+
+  async deleteMany(nodeIds: string[]): Promise<void> {
+    if (nodeIds.length === 0) return;
+    await serialized(this.dataSource, () => this.repo.delete({ nodeId: In(nodeIds) }));
   }
 
   async get(nodeId: string): Promise<PeerRecord | null> {

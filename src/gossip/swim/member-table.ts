@@ -44,6 +44,15 @@ export class MemberTable {
     }
   }
 
+  /** Removes a member; its ids left in the class arrays are skipped by picks and rebuilds. */
+  delete(nodeId: string): void {
+    const old = this.byId.get(nodeId);
+    if (!old) return;
+    this.byId.delete(nodeId);
+    const from = classOf(old.state);
+    if (from) this.counts[from]--;
+  }
+
   all(): Member[] {
     return [...this.byId.values()];
   }
@@ -75,8 +84,8 @@ export class MemberTable {
     // Random probing is cheap while candidates are plentiful; a small table is scanned instead.
     if (ids.length > 4 * count) {
       for (let tries = 0; tries < 8 * count && out.length < count; tries++) {
-        const m = this.byId.get(ids[Math.floor(random() * ids.length)])!;
-        if (!isLive(m.state) || picked.has(m.nodeId) || !accept(m)) continue;
+        const m = this.byId.get(ids[Math.floor(random() * ids.length)]);
+        if (!m || !isLive(m.state) || picked.has(m.nodeId) || !accept(m)) continue;
         picked.add(m.nodeId);
         out.push(m);
       }
@@ -97,8 +106,8 @@ export class MemberTable {
     if (this.counts.dead === 0) return undefined;
     const ids = this.ids.dead;
     for (let tries = 0; tries < 8; tries++) {
-      const m = this.byId.get(ids[Math.floor(random() * ids.length)])!;
-      if (m.state === 'dead') return m;
+      const m = this.byId.get(ids[Math.floor(random() * ids.length)]);
+      if (m?.state === 'dead') return m;
     }
     this.rebuild('dead');
     return this.byId.get(this.ids.dead[Math.floor(random() * this.ids.dead.length)]);

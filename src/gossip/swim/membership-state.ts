@@ -185,6 +185,22 @@ export class SwimMembership {
     return this.view.self();
   }
 
+  /**
+   * Forgets members dead or left for at least forgetAfterMs (or, with `ids`, those members if
+   * they are dead or left); returns the ids forgotten.
+   */
+  forget(now: number, ids?: Iterable<string>): string[] {
+    const gone: string[] = [];
+    const candidates = ids ? [...ids].map((id) => this.view.table.get(id)).filter((m): m is Member => m !== undefined) : this.view.table.all();
+    for (const m of candidates) {
+      if (m.state !== 'dead' && m.state !== 'left') continue;
+      if (!ids && now - m.lastChange < this.config.forgetAfterMs) continue;
+      this.view.table.delete(m.nodeId);
+      gone.push(m.nodeId);
+    }
+    return gone;
+  }
+
   members(): Member[] {
     return this.view.table.all();
   }
