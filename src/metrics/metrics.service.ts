@@ -15,8 +15,8 @@ export class MetricsService {
   private dataDir: string | undefined;
 
   readonly members = new Gauge({ name: 'p2p_members', help: 'Cluster members known to this node, by state (itself excluded)', labelNames: ['state'], registers: [this.registry] });
-  readonly messages = new Counter({ name: 'p2p_messages_total', help: 'Frames sent and received, by message type', labelNames: ['type', 'direction'], registers: [this.registry] });
-  readonly messageBytes = new Counter({ name: 'p2p_message_bytes_total', help: 'Bytes of frames sent and received', labelNames: ['direction'], registers: [this.registry] });
+  readonly messages = new Counter({ name: 'p2p_messages_total', help: 'Frames sent and received, by message type (a response counts under its request)', labelNames: ['type', 'direction'], registers: [this.registry] });
+  readonly messageBytes = new Counter({ name: 'p2p_message_bytes_total', help: 'Bytes of frames sent and received, by message type (a response counts under its request)', labelNames: ['type', 'direction'], registers: [this.registry] });
   readonly handshakeFailures = new Counter({ name: 'p2p_handshake_failures_total', help: 'Connections refused in the handshake, by reason', labelNames: ['reason'], registers: [this.registry] });
   readonly transportErrors = new Counter({ name: 'p2p_transport_errors_total', help: 'Connections closed for a protocol violation, by type', labelNames: ['type'], registers: [this.registry] });
   readonly connections = new Gauge({ name: 'p2p_connections', help: 'Open p2p connections (both directions)', registers: [this.registry] });
@@ -40,6 +40,13 @@ export class MetricsService {
   readonly underReplicatedKeys = new Gauge({ name: 'p2p_under_replicated_keys', help: 'Keys held here whose placed holders do not all have the current version (from the last anti-entropy rounds)', registers: [this.registry] });
   readonly repairQueueDepth = new Gauge({ name: 'p2p_repair_queue_depth', help: 'Repairs found but not yet done', registers: [this.registry] });
   readonly repairs = new Counter({ name: 'p2p_repairs_total', help: 'Repairs (copies pushed, pulled or restored), by result', labelNames: ['result'], registers: [this.registry] });
+  readonly scrubPassDuration = new Histogram({
+    name: 'p2p_scrub_pass_duration_seconds',
+    help: 'Duration of scrub passes, by kind (sweep: the pass that also swept orphan chunks)',
+    labelNames: ['kind'],
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
+    registers: [this.registry],
+  });
   readonly scrubErrors = new Counter({ name: 'p2p_scrub_errors_total', help: 'Stored chunks found damaged by the scrubber or a read', registers: [this.registry] });
   readonly antiEntropyRounds = new Counter({ name: 'p2p_anti_entropy_rounds_total', help: 'Anti-entropy rounds, by result', labelNames: ['result'], registers: [this.registry] });
   readonly peerStateChanges = new Counter({ name: 'p2p_peer_state_changes_total', help: 'Membership state changes seen, by new state', labelNames: ['state'], registers: [this.registry] });

@@ -56,6 +56,7 @@ export function wireMetrics(app: INestApplication, version: string): void {
   const scrub = app.get(ScrubService);
   scrub.onCorrupt = () => metrics.scrubErrors.inc();
   scrub.onRepair = (_, ok) => metrics.repairs.inc({ result: ok ? 'ok' : 'error' });
+  scrub.onPass = (kind, seconds) => metrics.scrubPassDuration.observe({ kind }, seconds);
 
   const files = app.get(FileRepository);
   const local = app.get(LocalReplica);

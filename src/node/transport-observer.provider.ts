@@ -1,8 +1,10 @@
 /**
  * Connects what the transport reports to the node's logs and metrics: a refused handshake is
- * one warning line naming the remote and the reason, and every frame is counted. Message
- * types are labelled only with patterns this node knows, so a peer sending made-up patterns
- * cannot blow up the metric's cardinality.
+ * one warning line naming the remote and the reason, and every frame is counted, with its
+ * bytes, by message type (a response under its request's pattern, so that the bytes of
+ * anti-entropy or of a repair can be told apart). Message types are labelled only with
+ * patterns this node knows, so a peer sending made-up patterns cannot blow up the metric's
+ * cardinality.
  */
 import { Logger, Provider } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service';
@@ -26,11 +28,11 @@ export const transportObserverProvider: Provider = {
     return {
       frameIn(pattern, bytes) {
         metrics.messages.inc({ type: typeLabel(pattern), direction: 'in' });
-        metrics.messageBytes.inc({ direction: 'in' }, bytes);
+        metrics.messageBytes.inc({ type: typeLabel(pattern), direction: 'in' }, bytes);
       },
       frameOut(pattern, bytes) {
         metrics.messages.inc({ type: typeLabel(pattern), direction: 'out' });
-        metrics.messageBytes.inc({ direction: 'out' }, bytes);
+        metrics.messageBytes.inc({ type: typeLabel(pattern), direction: 'out' }, bytes);
       },
       handshakeFailed(reason, remote) {
         metrics.handshakeFailures.inc({ reason: handshakeReasonLabel(reason) });

@@ -35,6 +35,8 @@ export class ScrubService implements OnModuleDestroy {
   /** Told about every damaged chunk found and every repair (metrics). */
   onCorrupt: ((hash: string) => void) | undefined;
   onRepair: ((hash: string, ok: boolean) => void) | undefined;
+  /** Told how long each timed pass took (`sweep`: one that also swept orphans), for metrics. */
+  onPass: ((kind: 'pass' | 'sweep', seconds: number) => void) | undefined;
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
@@ -122,9 +124,11 @@ export class ScrubService implements OnModuleDestroy {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.passes += 1;
-      const sweep = this.passes % ORPHAN_SWEEP_EVERY_PASSES === 0 ? this.sweepOrphans() : Promise.resolve(0);
-      sweep
+      const sweeping = this.passes % ORPHAN_SWEEP_EVERY_PASSES === 0;
+      const started = performance.now();
+      (sweeping ? this.sweepOrphans() : Promise.resolve(0))
         .then(() => this.pass())
+        .then(() => this.onPass?.(sweeping ? 'sweep' : 'pass', (performance.now() - started) / 1000))
         .catch((err) => this.logger.warn(`scrub pass failed: ${describeError(err)}`))
         .finally(() => this.schedule());
     }, SCRUB_INTERVAL_MS[this.config.gossipProfile]);

@@ -323,7 +323,9 @@ export class PeerConnection extends EventEmitter {
   }
 
   private onFrame(frame: Frame): void {
-    this.observer.frameIn(frame.pattern, frame.body.length);
+    // A response carries no pattern on the wire: count it under its request's.
+    const answers = frame.type === FrameType.Response || frame.type === FrameType.ErrorResponse;
+    this.observer.frameIn(answers ? (this.pending.get(frame.correlationId)?.pattern ?? '') : frame.pattern, frame.body.length);
     if (!this.remote || frame.type <= FrameType.HelloReject) {
       if (this.remote) throw new MalformedFrameError('handshake frame after the handshake');
       return this.handshakeStep(frame);
@@ -354,13 +356,13 @@ export class PeerConnection extends EventEmitter {
     this.inbound
       .request(frame.pattern, data, peer)
       .then(
-        (value) => this.sendFrame(FrameType.Response, frame.correlationId, '', value).catch((err) => {
+        (value) => this.sendFrame(FrameType.Response, frame.correlationId, '', value, frame.pattern).catch((err) => {
           // Encoding failed before a byte was written: answer with an error, keep the connection.
           if (!(err instanceof BodyTooLargeError || err instanceof FrameTooLargeError)) throw err;
           this.observer.transportError('REPLY_TOO_LARGE', this.label);
-          return this.sendFrame(FrameType.ErrorResponse, frame.correlationId, '', errorBody(new ReplyTooLargeError(frame.pattern, err.message)));
+          return this.sendFrame(FrameType.ErrorResponse, frame.correlationId, '', errorBody(new ReplyTooLargeError(frame.pattern, err.message)), frame.pattern);
         }),
-        (err) => this.sendFrame(FrameType.ErrorResponse, frame.correlationId, '', errorBody(err)),
+        (err) => this.sendFrame(FrameType.ErrorResponse, frame.correlationId, '', errorBody(err), frame.pattern),
       )
       .catch((err) => this.destroy(err))
       .finally(() => {
@@ -416,13 +418,14 @@ export class PeerConnection extends EventEmitter {
     );
   }
 
-  private async sendFrame(type: FrameType, correlationId: number, pattern: string, data: unknown): Promise<void> {
+  /** `countedAs`: the pattern the observer is told (a response's request pattern). */
+  private async sendFrame(type: FrameType, correlationId: number, pattern: string, data: unknown, countedAs = pattern): Promise<void> {
     if (this.closed) throw new PeerUnreachableError(this.label, 'connection closed');
     if (this.socket.writableLength > this.limits.maxQueuedBytes) {
       throw new SendBufferFullError(this.label, this.socket.writableLength);
     }
     const parts = encodeFrameParts({ type, correlationId, pattern, body: encodeBodyParts(data) }, this.limits.maxFrameBytes);
-    this.observer.frameOut(pattern, parts.reduce((n, b) => n + b.length, 0));
+    this.observer.frameOut(countedAs, parts.reduce((n, b) => n + b.length, 0));
     // Corked writes leave as one gathered write: header and payload without a copy.
     this.socket.cork();
     let flowing = true;

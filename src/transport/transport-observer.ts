@@ -3,6 +3,7 @@
  * the node wires an observer that feeds MetricsService (and logs refusals).
  */
 export interface TransportObserver {
+  /** `pattern`: the frame's, or for a response the pattern of the request it answers ('' for the handshake). */
   frameIn(pattern: string, bytes: number): void;
   frameOut(pattern: string, bytes: number): void;
   /** `reason` is the full refusal text; see handshakeReasonLabel for a metric label. */

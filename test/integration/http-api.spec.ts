@@ -11,7 +11,7 @@ const json = (r: Response): Promise<any> => r.json();
 const METRICS = [
   'p2p_members', 'p2p_messages_total', 'p2p_message_bytes_total', 'p2p_handshake_failures_total', 'p2p_transport_errors_total',
   'p2p_connections', 'p2p_operations_total', 'p2p_operation_duration_seconds', 'p2p_stored_bytes', 'p2p_chunks', 'p2p_files',
-  'p2p_under_replicated_keys', 'p2p_repair_queue_depth', 'p2p_repairs_total', 'p2p_scrub_errors_total', 'p2p_anti_entropy_rounds_total',
+  'p2p_under_replicated_keys', 'p2p_repair_queue_depth', 'p2p_repairs_total', 'p2p_scrub_errors_total', 'p2p_scrub_pass_duration_seconds', 'p2p_anti_entropy_rounds_total',
   'p2p_peer_state_changes_total', 'p2p_disk_free_bytes', 'p2p_disk_total_bytes', 'p2p_node_info', 'p2p_ready',
 ];
 
@@ -76,6 +76,17 @@ describe('HTTP side of a node', () => {
     const gone = await fetch(url(a, '/v1/files/dir%2Fblob.bin'));
     assert.equal(gone.status, 404);
     assert.match((await json(gone)).error, /not found/);
+  });
+
+  it('counts message bytes by type, a response under the pattern of its request', async () => {
+    assert.equal((await fetch(url(a, '/v1/files/counted'), { method: 'PUT', body: 'x'.repeat(5000) })).status, 200);
+    const bytes = async (n: TestNode, direction: string) => {
+      const m = new RegExp(`^p2p_message_bytes_total\\{type="storage.chunk.put",direction="${direction}"\\} (\\d+)`, 'm').exec(await (await fetch(url(n, '/metrics'))).text());
+      return Number(m?.[1] ?? 0);
+    };
+    assert.ok((await bytes(a, 'out')) >= 5000, 'the coordinator sent the chunk under storage.chunk.put');
+    assert.ok((await bytes(b, 'out')) > 0, "the holder's answer counts under storage.chunk.put");
+    assert.ok((await bytes(a, 'in')) > 0, 'and so does the answer the coordinator received');
   });
 
   it('lists peers like `p2p peers --json`', async () => {

@@ -1,0 +1,34 @@
+/** What a benchmark reads about a running node: files held, CPU time, metrics. */
+import * as fs from 'node:fs';
+import { readDb } from '../test/helpers/node-db';
+import { TestNode } from '../test/helpers/node-harness';
+
+/** Files the node holds, optionally only those at a version at or above `sinceVersion`. */
+export async function countFiles(dbPath: string, sinceVersion?: string): Promise<number> {
+  const rows = sinceVersion
+    ? await readDb<{ n: number }>(dbPath, 'SELECT count(*) AS n FROM files WHERE version >= ?', [sinceVersion])
+    : await readDb<{ n: number }>(dbPath, 'SELECT count(*) AS n FROM files');
+  return rows[0]?.n ?? 0;
+}
+
+/** User + system CPU seconds a process has used (from /proc/<pid>/stat). */
+export function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticksPerSecond = 100;
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+/** The sum of every sample of a metric (all label sets) on the node's /metrics. */
+export async function metricSum(node: TestNode, name: string, labels: (l: string) => boolean = () => true): Promise<number> {
+  const text = await (await fetch(`http://${node.http}/metrics`)).text();
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm'))) if (labels(m[1] ?? '')) sum += Number(m[2]);
+  return sum;
+}
+
+/** Bytes of storage messages (anti-entropy, repair, replication) the node sent, requests and answers. */
+export function storageBytesSent(node: TestNode): Promise<number> {
+  return metricSum(node, 'p2p_message_bytes_total', (l) => /type="storage\./.test(l) && /direction="out"/.test(l));
+}

@@ -1,0 +1,190 @@
+/**
+ * npm run bench:scale [-- N] [-- --profile] : three local nodes (lan profile, --replicas 3,
+ * --repair-grace 5s) and N small files (default 100,000; 512 B to 4 KiB, named like
+ * photos/2026/12/01/holiday-album/IMG_000123.jpg). Prints:
+ *  1. the store rate (files/s) with 24 clients spread over the nodes;
+ *  2. one node away (kill -9) while N/10 files are overwritten through the others; after it
+ *     returns, the time until it holds every new version, and the bytes anti-entropy moved
+ *     (every storage message the three nodes sent, counted at the transport:
+ *     p2p_message_bytes_total by type) against the size of the changed manifests and chunks;
+ *  3. idle CPU (share of one core over 30 s) and RSS of each node holding N keys;
+ *  4. the cost of one scrub pass (p2p_scrub_pass_duration_seconds);
+ *  5. the catch-up of a node that lost its disk and comes back empty at the same address.
+ * Targets (issue #11): both catch-ups within 60 s; anti-entropy bytes at most 2x what changed;
+ * idle CPU under 3% of a core; RSS under 200 MiB. With --profile the returning and the empty
+ * node run under node --cpu-prof and the hottest functions of each are printed.
+ * Everything on 127.0.0.1; every process is stopped by PID and every folder removed.
+ */
+import * as crypto from 'node:crypto';
+import * as path from 'node:path';
+import { NodeClient } from '../src/cli/node-client';
+import { NodeHarness, TestNode, freePort, rssKiB } from '../test/helpers/node-harness';
+import { waitFor } from '../test/helpers/wait-for';
+import { seededRandom } from '../test/helpers/workload';
+import { printHotFunctions } from './cpu-profile';
+import { countFiles, cpuSeconds, metricSum, storageBytesSent } from './node-probes';
+
+const args = process.argv.slice(2);
+const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 100_000);
+const PROFILE = args.includes('--profile');
+const CHANGED = Math.max(1, Math.round(N / 10));
+const CLIENTS = 24;
+const NODE_ARGS = ['--gossip-profile', 'lan', '--replicas', '3', '--repair-grace', '5s'];
+const CATCH_UP_LIMIT_MS = 15 * 60_000;
+const CHUNK_SIZE = 1024 * 1024;
+
+const keyOf = (i: number) => `photos/2026/12/${String((i % 28) + 1).padStart(2, '0')}/holiday-album/IMG_${String(i).padStart(6, '0')}.jpg`;
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const mib = (bytes: number) => `${fmt(bytes / 1024 / 1024, 1)} MiB`;
+const verdict = (ok: boolean) => (ok ? 'target met' : 'TARGET MISSED');
+
+interface Changed {
+  bytes: number;
+}
+
+/** Stores keys [from, to) with CLIENTS clients over `via`; returns the bytes of what it wrote (manifests and chunks). */
+async function storeRange(via: TestNode[], from: number, to: number, seed: number, label: string): Promise<Changed> {
+  const rnd = seededRandom(seed);
+  const sizes = Array.from({ length: to - from }, () => 512 + Math.floor(rnd() * 3584));
+  const clients = Array.from({ length: CLIENTS }, (_, c) => NodeClient.fromOptions({ bootstrap: via[c % via.length].p2p, timeout: '60s' }));
+  let next = from;
+  let bytes = 0;
+  let done = 0;
+  const step = Math.max(1, Math.round((to - from) / 5));
+  try {
+    await Promise.all(
+      clients.map(async (client) => {
+        for (let i = next++; i < to; i = next++) {
+          const body = crypto.randomBytes(sizes[i - from]);
+          const r = await client.store(keyOf(i), (async function* () {
+            yield body;
+          })());
+          // What anti-entropy has to move for this file: its manifest as a peer receives it, and its one chunk.
+          const manifest = { key: r.key, version: r.version, size: r.size, contentHash: r.contentHash, chunkSize: CHUNK_SIZE, chunks: [r.contentHash], createdAt: Date.now() };
+          bytes += body.length + Buffer.byteLength(JSON.stringify(manifest));
+          if (++done % step === 0) process.stdout.write(`  ${label}: ${fmt(done)} of ${fmt(to - from)}\n`);
+        }
+      }),
+    );
+  } finally {
+    clients.forEach((c) => c.close());
+  }
+  return { bytes };
+}
+
+/** Waits until `node` holds `count` files matching `since` (a version floor), printing progress; returns ms or undefined on timeout. */
+async function untilHolds(node: TestNode, count: number, sinceVersion: string | undefined, startedAt: number): Promise<number | undefined> {
+  let lastPrint = Date.now();
+  try {
+    await waitFor(async () => {
+      const held = await countFiles(node.dbPath, sinceVersion);
+      if (Date.now() - lastPrint > 15_000) {
+        lastPrint = Date.now();
+        process.stdout.write(`  ${node.name}: ${fmt(held)} of ${fmt(count)} after ${fmt((Date.now() - startedAt) / 1000)} s\n`);
+      }
+      return held >= count;
+    }, { timeoutMs: CATCH_UP_LIMIT_MS, intervalMs: 250, description: `${node.name} to hold ${count} files` });
+    return Date.now() - startedAt;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Lets `ms` pass (a measurement window, not a synchronisation). */
+const pass = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function idleFigures(nodes: TestNode[]): Promise<boolean> {
+  const windowMs = 30_000;
+  await pass(10_000); // let the last repairs and handoffs finish first
+  const before = nodes.map((n) => cpuSeconds(n.pid));
+  const t0 = Date.now();
+  await pass(windowMs);
+  let ok = true;
+  nodes.forEach((n, i) => {
+    const cpu = (cpuSeconds(n.pid) - before[i]) / ((Date.now() - t0) / 1000);
+    const rss = rssKiB(n.pid) / 1024;
+    ok &&= cpu < 0.03 && rss < 200;
+    console.log(`  ${n.name}: idle CPU ${fmt(cpu * 100, 2)}% of a core, RSS ${fmt(rss, 1)} MiB`);
+  });
+  return ok;
+}
+
+async function main(): Promise<void> {
+  const h = new NodeHarness();
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const profileDir = h.dir('scale-prof');
+  let lastProfile = '';
+  const start = (i: number, bootstrap: string[], dir?: string) => {
+    lastProfile = path.join(profileDir, `node${i}-${Date.now()}`);
+    return h.start({ name: `node${i}`, dir, listen: `127.0.0.1:${ports[i]}`, bootstrap, args: NODE_ARGS, nodeArgs: PROFILE && i === 2 ? ['--cpu-prof', '--cpu-prof-dir', lastProfile] : [], timeoutMs: 120_000 });
+  };
+  const results: string[] = [];
+  try {
+    const a = await start(0, []);
+    const b = await start(1, [a.p2p]);
+    const cDir = h.dir('scale-c');
+    let c = await start(2, [a.p2p], cDir);
+    console.log(`bench:scale with ${fmt(N)} files, ${fmt(CHANGED)} changed, on 3 nodes (${NODE_ARGS.join(' ')})`);
+
+    let t = Date.now();
+    await storeRange([a, b, c], 0, N, 1, 'stored');
+    const storeRate = N / ((Date.now() - t) / 1000);
+    console.log(`1. store rate: ${fmt(storeRate)} files/s (${fmt(N)} files in ${fmt((Date.now() - t) / 1000, 1)} s, ${CLIENTS} clients)`);
+    for (const n of [a, b, c]) await untilHolds(n, N, undefined, Date.now());
+
+    await c.kill();
+    t = Date.now();
+    const floor = versionFloor();
+    const changed = await storeRange([a, b], 0, CHANGED, 2, 'changed');
+    console.log(`   ${fmt(CHANGED)} files changed while ${c.name} was away (${mib(changed.bytes)} of manifests and chunks)`);
+    const sentBefore = (await storageBytesSent(a)) + (await storageBytesSent(b));
+    t = Date.now();
+    c = await start(2, [a.p2p], cDir);
+    const readyMs = Date.now() - t;
+    const convergeMs = await untilHolds(c, CHANGED, floor, t);
+    const sent = (await storageBytesSent(a)) + (await storageBytesSent(b)) + (await storageBytesSent(c)) - sentBefore;
+    const ratio = sent / changed.bytes;
+    const returnOk = convergeMs !== undefined && convergeMs <= 60_000;
+    console.log(`2. returning node: converged ${convergeMs === undefined ? 'NOT within the limit' : `in ${fmt(convergeMs / 1000, 1)} s`} after its start (ready after ${fmt(readyMs / 1000, 1)} s): ${verdict(returnOk)}`);
+    console.log(`   anti-entropy sent ${mib(sent)} for ${mib(changed.bytes)} changed: ${fmt(ratio, 2)}x, ${verdict(ratio <= 2)}`);
+    results.push(`converge ${verdict(returnOk)}`, `traffic ${verdict(ratio <= 2)}`);
+
+    console.log(`3. idle, each node holding ${fmt(N)} keys (30 s window):`);
+    results.push(`idle ${verdict(await idleFigures([a, b, c]))}`);
+
+    const scrub = await metricSum(a, 'p2p_scrub_pass_duration_seconds_sum');
+    const passes = await metricSum(a, 'p2p_scrub_pass_duration_seconds_count');
+    console.log(`4. scrub: ${passes ? `${fmt((scrub / passes) * 1000, 2)} ms per pass (mean of ${fmt(passes)} passes on ${a.name})` : 'no pass measured (no p2p_scrub_pass_duration_seconds)'}`);
+
+    await c.stop('SIGTERM');
+    if (PROFILE) printHotFunctions(lastProfile, 'the returning node');
+    await waitFor(async () => (await peerStatus(a, c.nodeId)) !== 'alive', { timeoutMs: 30_000, description: 'the others to see the old node gone' });
+    t = Date.now();
+    const empty = await start(2, [a.p2p], h.dir('scale-empty'));
+    const emptyMs = await untilHolds(empty, N, undefined, t);
+    const held = await countFiles(empty.dbPath);
+    const emptyOk = emptyMs !== undefined && emptyMs <= 60_000;
+    console.log(`5. empty node: ${emptyMs === undefined ? `held ${fmt(held)} of ${fmt(N)} after ${fmt(CATCH_UP_LIMIT_MS / 1000)} s` : `caught up in ${fmt(emptyMs / 1000, 1)} s`}, ${fmt(held / ((emptyMs ?? CATCH_UP_LIMIT_MS) / 1000))} files/s: ${verdict(emptyOk)}`);
+    results.push(`empty catch-up ${verdict(emptyOk)}`);
+    await empty.stop('SIGTERM');
+    if (PROFILE) printHotFunctions(lastProfile, 'the empty node');
+    console.log(`summary: ${results.join('; ')}`);
+  } finally {
+    await h.stopAll();
+  }
+}
+
+/** A version stamp that every store from now on sorts above (versions start with the time in ms). */
+function versionFloor(): string {
+  return `${String(Date.now()).padStart(15, '0')}.000000.`;
+}
+
+async function peerStatus(observer: TestNode, nodeId: string): Promise<string | undefined> {
+  const peers = (await (await fetch(`http://${observer.http}/v1/peers`)).json()) as Array<{ nodeId: string; status: string }>;
+  return peers.find((p) => p.nodeId === nodeId)?.status;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
