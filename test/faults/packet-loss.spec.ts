@@ -4,8 +4,8 @@
  * ledger of what the clients were told (test/helpers/fault-scenario.ts). What went wrong
  * here before (issue #11 item 13): a store reported failed ("lost to a concurrent store")
  * whose copy anti-entropy had already spread, and which later replaced an acknowledged write.
- * Seen again here on main in 1 of 2 runs: a fresh key's store told SUPERSEDED, naming its own
- * version, and its copy on three nodes after the heal.
+ * Seen again here before the fix in 1 of 2 runs: a fresh key's store told SUPERSEDED, naming
+ * its own version, and its copy on three nodes after the heal.
  */
 import { describeFaultScenario } from '../helpers/fault-scenario';
 
