@@ -13,6 +13,7 @@ export const ExitCode = {
   integrity: 6,
   refused: 7,
   conflict: 8,
+  diskFull: 9,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -31,7 +31,7 @@ export class FilesController {
   @Put(':key')
   async put(@Param('key') key: string, @Req() req: Request) {
     this.quarantine.assertServing();
-    return this.storage.storeStream(key, req);
+    return this.storage.storeStream(key, req, {}, `http:${req.socket.remoteAddress ?? 'unknown'}`);
   }
 
   @Get(':key/replicas')
@@ -47,6 +47,12 @@ export class FilesController {
     res.setHeader('ETag', etag);
     res.setHeader('Accept-Ranges', 'bytes');
     res.setHeader('Content-Type', 'application/octet-stream');
+    if (req.method === 'HEAD') {
+      // Headers from the manifest alone: a HEAD never reads a chunk.
+      res.setHeader('Content-Length', String(manifest.size));
+      res.status(200).end();
+      return;
+    }
     if (req.headers['if-none-match'] === etag) {
       res.status(304).end();
       return;
@@ -68,8 +74,8 @@ export class FilesController {
       const data = await this.storage.chunk(manifest.key, manifest.chunks[i]);
       const offset = i * manifest.chunkSize;
       const slice = data.subarray(Math.max(0, start - offset), Math.min(data.length, end - offset + 1));
-      if (!res.write(slice)) await new Promise((resolve) => res.once('drain', resolve));
-      if (res.destroyed) return;
+      if (!res.write(slice)) await drainedOrClosed(res);
+      if (res.destroyed || res.writableEnded) return;
     }
     res.end();
   }
@@ -79,4 +85,21 @@ export class FilesController {
     this.quarantine.assertServing();
     return this.storage.delete(key);
   }
+}
+
+/**
+ * Resolves when the response can take more bytes or is gone. Waiting for 'drain' alone hung
+ * for ever when the client disconnected meanwhile (no drain ever comes), holding its chunk.
+ */
+function drainedOrClosed(res: Response): Promise<void> {
+  if (res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

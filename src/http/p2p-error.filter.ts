@@ -11,6 +11,7 @@ const STATUS_BY_EXIT: Record<number, number> = {
   [ExitCode.integrity]: 502,
   [ExitCode.refused]: 403,
   [ExitCode.conflict]: 409,
+  [ExitCode.diskFull]: 507,
 };
 
 @Catch()

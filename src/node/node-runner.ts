@@ -5,6 +5,7 @@
  */
 import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describeError } from '../common/errors';
 import { createNodeLogger } from '../common/logger';
@@ -93,13 +94,21 @@ export async function runNode(config: NodeConfig): Promise<void> {
   log.log('stopped');
 }
 
+/** An HTTP connection idle (no byte either way) this long is closed. */
+const HTTP_IDLE_MS = 120_000;
+
 async function listenHttp(app: INestApplication, config: NodeConfig): Promise<string> {
   if (config.http === 'off') {
     await app.init();
     return 'off';
   }
+  const server = app.getHttpServer() as Server;
+  // No deadline for a whole request (Node's default of 300 s cut uploads and downloads of large
+  // files): a connection is closed instead when it sends and receives nothing for HTTP_IDLE_MS.
+  server.requestTimeout = 0;
+  server.setTimeout(HTTP_IDLE_MS);
   await app.listen(config.http.port, config.http.host || '0.0.0.0');
-  const addr = app.getHttpServer().address() as AddressInfo;
+  const addr = server.address() as AddressInfo;
   const host = config.http.host || '127.0.0.1';
   return formatHostPort({ host: host === '0.0.0.0' ? '127.0.0.1' : host, port: addr.port });
 }

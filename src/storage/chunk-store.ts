@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { sha256Hex } from './chunker';
 import { FRAME_SLAB_BYTES, frameBuffer } from '../transport/codec/frame-buffers';
-import { ChunkCorruptError, ChunkNotFoundError, InvalidChunkHashError } from './storage.errors';
+import { ChunkCorruptError, ChunkNotFoundError, DiskFullError, InvalidChunkHashError } from './storage.errors';
 
 const HASH = /^[0-9a-f]{64}$/;
 
@@ -69,20 +69,22 @@ export class ChunkStore {
     if (!options.alreadyVerified && sha256Hex(data) !== hash) throw new ChunkCorruptError(hash, 'chunk to store');
     if (await this.reuse(target, data.length)) return false;
     const tmp = path.join(this.tmpDir, randomBytes(12).toString('hex'));
-    const fd = await openFd(tmp, 'w');
-    try {
-      for (let done = 0; done < data.length; ) done += (await writeFd(fd, data, done, data.length - done, null)).bytesWritten;
-      await fsyncFd(fd);
-    } finally {
-      await closeFd(fd);
-    }
     const dir = path.dirname(target);
-    if (!this.madeDirs.has(dir)) await this.makeDir(dir);
-    await fs.rename(tmp, target).catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-      await this.makeDir(dir); // the folder was removed behind our back
-      await fs.rename(tmp, target);
-    });
+    try {
+      await writeDurably(tmp, data);
+      if (!this.madeDirs.has(dir)) await this.makeDir(dir);
+      await fs.rename(tmp, target).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+        await this.makeDir(dir); // the folder was removed behind our back
+        await fs.rename(tmp, target);
+      });
+    } catch (err) {
+      // Nothing of a failed write stays behind (a full disk must not fill up with temp files).
+      await fs.rm(tmp, { force: true }).catch(() => undefined);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT') throw new DiskFullError(`chunk ${hash.slice(0, 16)}… (${data.length} bytes) does not fit in ${this.blobsDir}`);
+      throw err;
+    }
     if (!options.deferFolderSync) await syncDir(dir);
     return true;
   }
@@ -197,6 +199,16 @@ async function readWhole(file: string): Promise<Buffer> {
       filled += bytesRead;
     }
     return buffer.subarray(0, filled);
+  } finally {
+    await closeFd(fd);
+  }
+}
+
+async function writeDurably(file: string, data: Buffer): Promise<void> {
+  const fd = await openFd(file, 'w');
+  try {
+    for (let done = 0; done < data.length; ) done += (await writeFd(fd, data, done, data.length - done, null)).bytesWritten;
+    await fsyncFd(fd);
   } finally {
     await closeFd(fd);
   }

@@ -95,6 +95,13 @@ export class LocalReplica {
     return { manifest, tombstone: tombstone ? { key: tombstone.key, version: tombstone.version } : null };
   }
 
+  /** A store that failed or was abandoned: its chunks' pins come off and unused ones are freed. */
+  async releaseChunks(hashes: string[]): Promise<number> {
+    const unique = new Set(hashes);
+    this.guard.unpin(unique);
+    return this.collectGarbage(unique);
+  }
+
   /** Rolls back a manifest a failed store left behind (only that exact version). */
   async dropManifest(key: string, version: string): Promise<boolean> {
     const current = await this.files.get(key);

@@ -89,6 +89,16 @@ export class ReplicaRouter {
     return this.ask<CopyCheck>(nodeId, StoragePatterns.verify, { key }, CHUNK_TIMEOUT_MS * 4);
   }
 
+  async releaseChunks(nodeId: string, hashes: string[]): Promise<void> {
+    if (this.isSelf(nodeId)) {
+      await this.local.releaseChunks(hashes);
+      return;
+    }
+    for (let i = 0; i < hashes.length; i += SEGMENT_CHUNKS) {
+      await this.pool.request(this.address(nodeId), StoragePatterns.chunkRelease, { hashes: hashes.slice(i, i + SEGMENT_CHUNKS) }, CONTROL_TIMEOUT_MS);
+    }
+  }
+
   async drop(nodeId: string, key: string, version: string): Promise<void> {
     if (this.isSelf(nodeId)) {
       await this.local.dropManifest(key, version);

@@ -7,6 +7,13 @@ export class StorageProtocolError extends P2pError {
   }
 }
 
+/** This node, or this client on it, has as many uploads open as it takes (each holds memory). */
+export class TooManyUploadsError extends P2pError {
+  constructor(open: number, limit: number, who: string) {
+    super(`${who} has ${open} uploads open, the most allowed (${limit}); finish or abort one, or try again shortly`, 'TOO_MANY_UPLOADS', ExitCode.unavailable);
+  }
+}
+
 /** The upload id is unknown here (expired, aborted or never begun on this node). */
 export class UploadNotFoundError extends P2pError {
   constructor(uploadId: string) {

@@ -53,6 +53,14 @@ export class StorageController {
     }
   }
 
+  @MessagePattern(StoragePatterns.chunkRelease)
+  async chunkRelease(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
+    requirePeer(ctx);
+    const hashes = (msg as { hashes?: unknown })?.hashes;
+    if (!Array.isArray(hashes) || hashes.length > 100_000) throw new StorageProtocolError('field "hashes" must be a list');
+    return { freed: await this.local.releaseChunks(hashes.filter((h): h is string => typeof h === 'string' && /^[0-9a-f]{64}$/.test(h))) };
+  }
+
   @MessagePattern(StoragePatterns.chunkGet)
   async chunkGet(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
     requirePeer(ctx);
@@ -141,10 +149,10 @@ export class StorageController {
   // ---- client protocol (CLI to any node) ----
 
   @MessagePattern(StoragePatterns.clientStoreBegin)
-  storeBegin(@Payload() msg: unknown) {
+  storeBegin(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
     this.quarantine.assertServing();
     const { key } = fields(msg, { key: 'string' });
-    return this.storage.beginStore(key);
+    return this.storage.beginStore(key, `${ctx.peer.role}:${ctx.peer.nodeId}`);
   }
 
   @MessagePattern(StoragePatterns.clientStoreChunk)

@@ -13,6 +13,13 @@ export class ChunkNotFoundError extends P2pError {
   }
 }
 
+/** A write ran out of disk space (ENOSPC, or a quota): nothing of it is kept. */
+export class DiskFullError extends P2pError {
+  constructor(detail: string) {
+    super(`out of disk space: ${detail}`, 'DISK_FULL', ExitCode.diskFull);
+  }
+}
+
 /** A chunk name that is not 64 lowercase hex digits: refused before any path is built. */
 export class InvalidChunkHashError extends P2pError {
   constructor(hash: string) {

@@ -24,8 +24,8 @@ import { chunkStream, sha256Hex } from './chunker';
 import { LocalReplica } from './local-replica';
 import { placeKey } from './placement';
 import { ReplicaRouter } from './replica-router';
-import { ChunkCorruptError, ChunkNotFoundError, DeleteQuorumNotReachedError, FileNotFoundError, QuorumNotReachedError, SupersededError } from './storage.errors';
-import { StorageProtocolError, UploadNotFoundError } from './storage-protocol.errors';
+import { ChunkCorruptError, ChunkNotFoundError, DeleteQuorumNotReachedError, DiskFullError, FileNotFoundError, QuorumNotReachedError, SupersededError } from './storage.errors';
+import { StorageProtocolError, TooManyUploadsError, UploadNotFoundError } from './storage-protocol.errors';
 import { DeleteResult, ManifestReport, ReplicaReport, StoreResult } from './storage.types';
 import { UploadSession } from './upload-session';
 import { validateKey } from './key';
@@ -33,6 +33,14 @@ import { StoreOptions, parseFileMeta } from './file-meta';
 import { VersionClock, compareVersions } from './version';
 
 const SESSION_IDLE_MS = 5 * 60_000;
+/**
+ * A session holding chunks that arrived ahead of a missing one is dropped after this long
+ * without progress, so out-of-order chunks cannot pin memory for the whole idle time.
+ */
+const STALLED_SESSION_MS = 30_000;
+/** Uploads open at once on this node, and per client (each may hold MAX_CHUNKS_AHEAD chunks). */
+const MAX_UPLOADS = 64;
+const MAX_UPLOADS_PER_CLIENT = 8;
 /** How far ahead of the next expected chunk a client may send (bounds memory per upload). */
 const MAX_CHUNKS_AHEAD = 8;
 const SOURCES_TTL_MS = 60_000;
@@ -54,7 +62,7 @@ export class StorageService implements OnModuleDestroy {
     private readonly local: LocalReplica,
     private readonly versions: VersionClock,
   ) {
-    this.sweeper = setInterval(() => this.expireSessions(), 30_000);
+    this.sweeper = setInterval(() => this.expireSessions(), 10_000);
     this.sweeper.unref();
   }
 
@@ -77,15 +85,22 @@ export class StorageService implements OnModuleDestroy {
     return { placed, reachable: placed.filter((id) => up.has(id)), writeQuorum: effectiveWriteQuorum(this.config, placed.length) };
   }
 
-  async beginStore(rawKey: string): Promise<{ uploadId: string; chunkSize: number; holders: string[]; writeQuorum: number }> {
+  /**
+   * Opens an upload. `client` names who asked (a CLI connection, an HTTP client address), for
+   * the per-client cap; uploads this node makes for itself (S3, internal) pass none.
+   */
+  async beginStore(rawKey: string, client?: string): Promise<{ uploadId: string; chunkSize: number; holders: string[]; writeQuorum: number }> {
     const key = validateKey(rawKey);
+    this.admitUpload(client);
     const { placed: holders, reachable, writeQuorum } = this.placedHolders(key);
     // Too few placed holders are up to ever reach the quorum: refuse before any byte is sent.
     if (reachable.length < writeQuorum) throw new QuorumNotReachedError(key, reachable.length, writeQuorum);
     // The version must be newer than what the holders have even when this node's clock lags
     // the key's last writer or it restarted since (and forgot what it saw): observe it first.
     await this.lookup(key, reachable);
+    this.admitUpload(client); // again: the lookup above let other uploads begin meanwhile
     const session = new UploadSession(key, this.versions.next(), holders, reachable, writeQuorum, this.config.chunkSize);
+    session.client = client;
     this.sessions.set(session.id, session);
     return { uploadId: session.id, chunkSize: session.chunkSize, holders, writeQuorum };
   }
@@ -166,8 +181,8 @@ export class StorageService implements OnModuleDestroy {
    * client protocol drives, fed from the request body one chunk at a time. `options` may
    * attach metadata computed from the content, or veto the commit (see StoreOptions).
    */
-  async storeStream(key: string, source: AsyncIterable<Uint8Array | string>, options: StoreOptions = {}): Promise<StoreResult> {
-    const begin = await this.beginStore(key);
+  async storeStream(key: string, source: AsyncIterable<Uint8Array | string>, options: StoreOptions = {}, client?: string): Promise<StoreResult> {
+    const begin = await this.beginStore(key, client);
     try {
       for await (const chunk of chunkStream(source, begin.chunkSize)) {
         await this.storeChunk(begin.uploadId, chunk.index, chunk.hash, chunk.data);
@@ -179,7 +194,19 @@ export class StorageService implements OnModuleDestroy {
   }
 
   abortStore(uploadId: string): void {
+    const session = this.sessions.get(uploadId);
+    if (!session) return;
     this.sessions.delete(uploadId);
+    void this.releaseUpload(session);
+  }
+
+  /** Tells every holder of a failed or abandoned store to unpin its chunks and free unused ones. */
+  private async releaseUpload(session: UploadSession, extra: string[] = []): Promise<void> {
+    const hashes = [...new Set([...session.chunkHashes, ...[...session.done.values()].map((d) => d.hash), ...extra])];
+    if (hashes.length === 0) return;
+    const results = await Promise.allSettled(session.holders.map((id) => this.router.releaseChunks(id, hashes)));
+    const failed = results.filter((r) => r.status === 'rejected').length;
+    if (failed) this.logger.warn(`${failed} holder(s) not told to free the chunks of the failed store of "${session.key}"; the orphan sweep will`);
   }
 
   /** The newest live manifest of a key across its holders, or FileNotFoundError. */
@@ -326,6 +353,11 @@ export class StorageService implements OnModuleDestroy {
     });
     if (session.live.size < session.writeQuorum) {
       this.sessions.delete(session.id);
+      await this.releaseUpload(session, [hash]);
+      // Say why when it is the disk: "quorum not reached" would send the user looking at the network.
+      if (results.some((r) => r.status === 'rejected' && (r.reason as { code?: unknown })?.code === 'DISK_FULL')) {
+        throw new DiskFullError(`too few holders of "${session.key}" had room for chunk ${index} (${session.live.size} of the ${session.writeQuorum} needed); nothing was stored`);
+      }
       throw new QuorumNotReachedError(session.key, session.live.size, session.writeQuorum);
     }
     // A holder that failed may still have the bytes queued on its socket: keep them then.
@@ -362,9 +394,22 @@ export class StorageService implements OnModuleDestroy {
     return session;
   }
 
-  private expireSessions(): void {
-    const cutoff = Date.now() - SESSION_IDLE_MS;
-    for (const [id, s] of this.sessions) if (s.lastActivity < cutoff) this.sessions.delete(id);
+  private admitUpload(client: string | undefined): void {
+    this.expireSessions();
+    if (this.sessions.size >= MAX_UPLOADS) throw new TooManyUploadsError(this.sessions.size, MAX_UPLOADS, 'this node');
+    if (client === undefined) return;
+    let open = 0;
+    for (const s of this.sessions.values()) if (s.client === client) open += 1;
+    if (open >= MAX_UPLOADS_PER_CLIENT) throw new TooManyUploadsError(open, MAX_UPLOADS_PER_CLIENT, 'this client');
+  }
+
+  private expireSessions(now = Date.now()): void {
+    for (const [id, s] of this.sessions) {
+      const idle = now - s.lastActivity;
+      if (idle <= SESSION_IDLE_MS && !(s.done.size > 0 && idle > STALLED_SESSION_MS)) continue;
+      this.sessions.delete(id);
+      void this.releaseUpload(s);
+    }
   }
 }
 

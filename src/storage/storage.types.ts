@@ -7,6 +7,8 @@ export type { FileManifest };
 export const StoragePatterns = {
   chunkPut: 'storage.chunk.put',
   chunkGet: 'storage.chunk.get',
+  /** The chunks of a store that failed: unpin them and free what nothing uses. */
+  chunkRelease: 'storage.chunk.release',
   manifestCommit: 'storage.manifest.commit',
   manifestGet: 'storage.manifest.get',
   manifestDrop: 'storage.manifest.drop',

@@ -16,6 +16,8 @@ export class UploadSession {
   readonly live: Set<string>;
   readonly startedAt = Date.now();
   lastActivity = Date.now();
+  /** Who opened it (for the per-client cap); undefined for this node's own uploads. */
+  client: string | undefined;
   /** Chunks being replicated now, by index (a client pipelines up to MAX_CHUNKS_AHEAD). */
   readonly inflight = new Map<number, Promise<unknown>>();
   /**
