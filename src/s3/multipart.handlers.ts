@@ -168,6 +168,8 @@ export class MultipartHandlers {
         },
       });
       clearInterval(keepalive);
+      // The upload is gone once the client hears it completed; its parts are deleted after.
+      await this.uploads.forget(upload).catch(() => undefined);
       r.res.end(xmlDocument('CompleteMultipartUploadResult', { Location: `/${r.bucketName}/${upload.key}`, Bucket: r.bucketName, Key: upload.key, ETag: `"${etag}"` }).replace(/^<\?xml[^>]*>\n/, ''));
     } catch (err) {
       clearInterval(keepalive);
@@ -188,13 +190,20 @@ export class MultipartHandlers {
 
 /** The stored parts a Complete names, checked: ascending, present, same ETag, all but the last >= 5 MiB. */
 function checkParts(asked: Array<{ partNumber: number; etag: string }>, stored: Map<number, PartInfo>): PartInfo[] {
-  return asked.map((a, i) => {
+  asked.forEach((a, i) => {
     if (!Number.isInteger(a.partNumber) || (i > 0 && a.partNumber <= asked[i - 1].partNumber)) {
       throw new S3Error('InvalidPartOrder', 'The list of parts was not in ascending order. The parts list must be specified in order by part number.');
     }
+  });
+  const chosen = asked.map((a) => {
     const p = stored.get(a.partNumber);
     if (!p || p.etag !== a.etag) throw new S3Error('InvalidPart', `One or more of the specified parts could not be found (part ${a.partNumber})`);
-    if (i < asked.length - 1 && p.size < MIN_PART_BYTES) throw new S3Error('EntityTooSmall', `Your proposed upload is smaller than the minimum allowed size (part ${a.partNumber} has ${p.size} bytes, at least ${MIN_PART_BYTES} needed)`);
     return p;
   });
+  chosen.forEach((p, i) => {
+    if (i < chosen.length - 1 && p.size < MIN_PART_BYTES) {
+      throw new S3Error('EntityTooSmall', `Your proposed upload is smaller than the minimum allowed size (part ${p.partNumber} has ${p.size} bytes, at least ${MIN_PART_BYTES} needed)`);
+    }
+  });
+  return chosen;
 }

@@ -127,7 +127,12 @@ export class MultipartService implements OnModuleInit, OnModuleDestroy {
   async discard(upload: Upload): Promise<void> {
     const { parts } = await this.parts(upload.uploadId);
     for (const p of parts) await this.deleteQuietly(p.manifestKey);
-    await this.deleteQuietly(uploadKey(upload.bucket, upload.uploadId));
+    await this.forget(upload);
+  }
+
+  /** Deletes the upload's record only: it takes no more parts; the sweep removes orphan parts. */
+  forget(upload: Upload): Promise<void> {
+    return this.deleteQuietly(uploadKey(upload.bucket, upload.uploadId));
   }
 
   /** Aborts every upload older than --s3-upload-expiry, and parts whose upload is gone. */

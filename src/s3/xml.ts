@@ -52,9 +52,20 @@ export async function readSmallBody(body: AsyncIterable<Buffer>, limit = MAX_XML
   return Buffer.concat(parts).toString('utf8');
 }
 
-/** Text of an element that may be absent. */
+const NAMED: Record<string, string> = { quot: '"', amp: '&', lt: '<', gt: '>', apos: "'" };
+
+/** The XML five and numeric character references, decoded (entity expansion stays off). */
+function decodeEntities(s: string): string {
+  return s.replace(/&(quot|amp|lt|gt|apos|#\d{1,7}|#x[0-9a-fA-F]{1,6});/g, (m, e: string) => {
+    if (NAMED[e]) return NAMED[e];
+    const code = e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+    return code <= 0x10ffff ? String.fromCodePoint(code) : m;
+  });
+}
+
+/** Text of an element that may be absent, with character references decoded. */
 export function text(x: XmlValue): string | undefined {
   if (x === undefined || x === null) return undefined;
   if (typeof x === 'object') return undefined;
-  return String(x);
+  return decodeEntities(String(x));
 }

@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
+import * as crypto from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { NodeHarness, StartOptions, TestNode, waitForMesh } from './node-harness';
 
@@ -70,4 +71,14 @@ export function readTree(root: string): Map<string, Buffer> {
   };
   walk(root);
   return out;
+}
+
+/** A folder of `files` files as a backup sees them: mostly small, a few of 2 MiB, some repeated content. */
+export function makeBackupTree(root: string, files: number): void {
+  for (let i = 0; i < files; i++) {
+    const dir = path.join(root, `dir${i % 10}`, `sub${i % 3}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const size = i % 50 === 0 ? 2 * 1024 * 1024 + i : 200 + ((i * 7919) % 20_000);
+    fs.writeFileSync(path.join(dir, `f ${i}.bin`), i % 17 === 0 ? Buffer.alloc(size, i % 256) : crypto.randomBytes(size));
+  }
 }

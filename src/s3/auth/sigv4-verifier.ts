@@ -1,6 +1,6 @@
 /**
  * Verifies AWS Signature Version 4 on a request, in the Authorization header or in the query
- * string of a presigned URL, and says how the body is signed: a hex SHA-256 the body must
+ * string of a presigned URL (or a Version 2 presigned URL, see sigv2-presign.ts), and says how the body is signed: a hex SHA-256 the body must
  * match, UNSIGNED-PAYLOAD, or aws-chunked (each chunk signed in a chain seeded by this
  * signature, or unsigned with a checksum trailer). Signatures are compared in constant time;
  * signing keys are cached per secret, day and region. Any region is accepted: the region is
@@ -10,6 +10,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { S3Error } from '../s3.errors';
 import { AccessKeyStore } from './access-keys';
 import { canonicalRequest, deriveSigningKey, hmac, stringToSign } from './canonical';
+import { isV2Presigned, verifyV2Presigned } from './sigv2-presign';
 
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 export const STREAMING_SIGNED = 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD';
@@ -52,6 +53,10 @@ export class SigV4Verifier {
     const header = req.headers.get('authorization')?.[0];
     if (header) return this.verifyHeader(req, header);
     if (req.query.some(([n]) => n === 'X-Amz-Signature')) return this.verifyPresigned(req);
+    if (isV2Presigned(req.query)) {
+      const { accessKeyId } = verifyV2Presigned(this.keys, req, this.now());
+      return { accessKeyId, signingKey: Buffer.alloc(0), amzDate: '', scope: '', signature: '', payload: { kind: 'unsigned' } };
+    }
     throw new S3Error('AccessDenied', 'Anonymous access is not allowed: sign the request with an access key of this cluster');
   }
 

@@ -1,0 +1,96 @@
+/**
+ * Multipart uploads through the AWS SDK for JavaScript v3 (which sends part ETags XML-escaped
+ * as &quot;): the md5-of-md5s-N ETag, a part uploaded again replacing the first, the 5 MiB
+ * minimum, UploadPartCopy with a range, ListParts, ListMultipartUploads, Abort, and the sweep
+ * of abandoned uploads.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
+import {
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand,
+  HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand, UploadPartCopyCommand,
+} from '@aws-sdk/client-s3';
+import { S3_KEY_ID, S3_SECRET, S3Cluster, startS3Cluster } from '../helpers/s3-cluster';
+import { waitFor } from '../helpers/wait-for';
+
+const MiB = 1024 * 1024;
+
+async function failure(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof S3ServiceException) return err.name;
+    throw err;
+  }
+  assert.fail('the request succeeded');
+}
+
+describe('S3 multipart uploads through the AWS SDK', () => {
+  let c: S3Cluster;
+  let s3: S3Client[];
+  const B = 'multi';
+
+  before(async () => {
+    // A short expiry so that the sweep of abandoned uploads can be seen.
+    c = await startS3Cluster('sdk-multipart', 3, { args: ['--s3-upload-expiry', '4s'] });
+    s3 = c.nodes.map((n) => new S3Client({ endpoint: n.s3, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: S3_KEY_ID, secretAccessKey: S3_SECRET } }));
+    await s3[0].send(new CreateBucketCommand({ Bucket: B }));
+  });
+  after(async () => {
+    s3?.forEach((x) => x.destroy());
+    await c.harness.stopAll();
+  });
+
+  it('completes with the md5-of-md5s ETag; a part sent again replaces the first', async () => {
+    const parts = [crypto.randomBytes(5 * MiB), crypto.randomBytes(5 * MiB + 1), crypto.randomBytes(1234)];
+    const { UploadId } = await s3[0].send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'assembled', ContentType: 'application/x-parts', Metadata: { m: '1' } }));
+    const first = await s3[1].send(new UploadPartCommand({ Bucket: B, Key: 'assembled', UploadId, PartNumber: 2, Body: crypto.randomBytes(5 * MiB) }));
+    const etags: string[] = [];
+    for (const [i, body] of parts.entries()) etags.push((await s3[i % 3].send(new UploadPartCommand({ Bucket: B, Key: 'assembled', UploadId, PartNumber: i + 1, Body: body }))).ETag!);
+    assert.notEqual(first.ETag, etags[1]);
+    const listed = await s3[2].send(new ListPartsCommand({ Bucket: B, Key: 'assembled', UploadId }));
+    assert.deepEqual(listed.Parts?.map((p) => [p.PartNumber, p.ETag, p.Size]), parts.map((p, i) => [i + 1, etags[i], p.length]));
+    const uploads = await s3[1].send(new ListMultipartUploadsCommand({ Bucket: B }));
+    assert.ok(uploads.Uploads?.some((u) => u.UploadId === UploadId && u.Key === 'assembled'));
+    const done = await s3[1].send(new CompleteMultipartUploadCommand({ Bucket: B, Key: 'assembled', UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }));
+    const md5s = Buffer.concat(parts.map((p) => crypto.createHash('md5').update(p).digest()));
+    assert.equal(done.ETag, `"${crypto.createHash('md5').update(md5s).digest('hex')}-3"`);
+    const got = await s3[2].send(new GetObjectCommand({ Bucket: B, Key: 'assembled' }));
+    assert.equal(got.ContentType, 'application/x-parts');
+    assert.deepEqual(got.Metadata, { m: '1' });
+    assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts)));
+    assert.equal(await failure(s3[0].send(new ListPartsCommand({ Bucket: B, Key: 'assembled', UploadId }))), 'NoSuchUpload');
+  });
+
+  it('refuses parts under 5 MiB but the last, parts out of order and unknown parts', async () => {
+    const { UploadId } = await s3[0].send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'small-parts' }));
+    const a = await s3[0].send(new UploadPartCommand({ Bucket: B, Key: 'small-parts', UploadId, PartNumber: 1, Body: Buffer.alloc(MiB) }));
+    const b = await s3[0].send(new UploadPartCommand({ Bucket: B, Key: 'small-parts', UploadId, PartNumber: 2, Body: Buffer.alloc(10) }));
+    const complete = (Parts: Array<{ ETag?: string; PartNumber: number }>) => s3[1].send(new CompleteMultipartUploadCommand({ Bucket: B, Key: 'small-parts', UploadId, MultipartUpload: { Parts } }));
+    assert.equal(await failure(complete([{ ETag: a.ETag, PartNumber: 1 }, { ETag: b.ETag, PartNumber: 2 }])), 'EntityTooSmall');
+    assert.equal(await failure(complete([{ ETag: b.ETag, PartNumber: 2 }, { ETag: a.ETag, PartNumber: 1 }])), 'InvalidPartOrder');
+    assert.equal(await failure(complete([{ ETag: '"00000000000000000000000000000000"', PartNumber: 1 }])), 'InvalidPart');
+    await s3[2].send(new AbortMultipartUploadCommand({ Bucket: B, Key: 'small-parts', UploadId }));
+    assert.equal(await failure(s3[0].send(new UploadPartCommand({ Bucket: B, Key: 'small-parts', UploadId, PartNumber: 3, Body: 'x' }))), 'NoSuchUpload');
+    assert.equal(await failure(s3[0].send(new HeadObjectCommand({ Bucket: B, Key: 'small-parts' }))), 'NotFound');
+  });
+
+  it('copies a range of an object into a part', async () => {
+    const source = crypto.randomBytes(7 * MiB);
+    await s3[0].send(new PutObjectCommand({ Bucket: B, Key: 'copy-source', Body: source }));
+    const { UploadId } = await s3[1].send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'copied-parts' }));
+    const p1 = await s3[1].send(new UploadPartCopyCommand({ Bucket: B, Key: 'copied-parts', UploadId, PartNumber: 1, CopySource: `${B}/copy-source`, CopySourceRange: `bytes=0-${5 * MiB - 1}` }));
+    const p2 = await s3[1].send(new UploadPartCopyCommand({ Bucket: B, Key: 'copied-parts', UploadId, PartNumber: 2, CopySource: `${B}/copy-source`, CopySourceRange: `bytes=${5 * MiB}-${7 * MiB - 1}` }));
+    await s3[2].send(new CompleteMultipartUploadCommand({ Bucket: B, Key: 'copied-parts', UploadId, MultipartUpload: { Parts: [{ ETag: p1.CopyPartResult!.ETag, PartNumber: 1 }, { ETag: p2.CopyPartResult!.ETag, PartNumber: 2 }] } }));
+    const got = await s3[0].send(new GetObjectCommand({ Bucket: B, Key: 'copied-parts' }));
+    assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(source));
+  });
+
+  it('aborts uploads left idle past --s3-upload-expiry', async () => {
+    const { UploadId } = await s3[0].send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'abandoned' }));
+    await s3[0].send(new UploadPartCommand({ Bucket: B, Key: 'abandoned', UploadId, PartNumber: 1, Body: 'left behind' }));
+    await waitFor(async () => !(await s3[1].send(new ListMultipartUploadsCommand({ Bucket: B }))).Uploads?.some((u) => u.UploadId === UploadId), { timeoutMs: 20_000, intervalMs: 250, description: 'the abandoned upload to be swept' });
+    assert.equal(await failure(s3[2].send(new ListPartsCommand({ Bucket: B, Key: 'abandoned', UploadId }))), 'NoSuchUpload');
+  });
+});
