@@ -68,7 +68,7 @@ export function toS3Error(err: unknown, context: { bucket?: string; key?: string
   if (err instanceof InvalidKeyError) return new S3Error('InvalidArgument', err.message);
   if (err instanceof QuorumNotReachedError) return new S3Error('ServiceUnavailable', err.message);
   if (err instanceof SupersededError) return new S3Error('PreconditionFailed', err.message);
-  if (err instanceof P2pError && err.exitCode === ExitCode.unavailable) return new S3Error('ServiceUnavailable', err.message);
+  if (err instanceof P2pError && (err.exitCode === ExitCode.unavailable || err.exitCode === ExitCode.quorum)) return new S3Error('ServiceUnavailable', err.message);
   if (err instanceof P2pError && err.exitCode === ExitCode.integrity) return new S3Error('InternalError', err.message);
   return new S3Error('InternalError', err instanceof Error ? err.message.split('\n')[0] : String(err));
 }
