@@ -2,18 +2,29 @@
 // Starts a local 3-node cluster in the foreground, as in the README's Quick start:
 // node_3000, node_4000 and node_5000 under ./cluster-data (kept between runs), each node
 // bootstrapping from the previous one. Ctrl-C stops all three (they leave gracefully).
-// Ports move with P2P_CLUSTER_BASE_PORT (default 3000: nodes on 3000, 4000, 5000).
+// Ports move with P2P_CLUSTER_BASE_PORT (default 3000: nodes on 3000, 4000, 5000), the data
+// with P2P_CLUSTER_DATA (default ./cluster-data); P2P_CLUSTER_SKIP_BUILD=1 skips the build.
+//
+// Every way of stopping it stops the three nodes gracefully (one SIGTERM each, then they leave):
+// Ctrl-C, SIGTERM/SIGINT/SIGHUP to this script or to `npm run cluster` (package.json execs this
+// script, so npm's forwarded signal reaches it rather than a shell that would die without passing
+// it on), and npm or this script's parent being killed outright (noticed within a second).
 'use strict';
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 const base = Number(process.env.P2P_CLUSTER_BASE_PORT || 3000);
-const dataRoot = path.join(root, 'cluster-data');
+const dataRoot = path.resolve(root, process.env.P2P_CLUSTER_DATA || 'cluster-data');
 const ports = [base, base + 1000, base + 2000];
 const children = [];
 let stopping = false;
+
+if (process.env.P2P_CLUSTER_SKIP_BUILD !== '1') {
+  const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
 
 for (const [i, port] of ports.entries()) {
   const dir = path.join(dataRoot, `node_${port}`);
@@ -67,3 +78,8 @@ function stop(code) {
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
+process.on('SIGHUP', () => stop(0));
+// The parent (npm, a shell, a supervisor) killed without a chance to signal: this process is
+// handed to init or a subreaper, and its parent PID changes.
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && stop(0), 500).unref();

@@ -28,3 +28,23 @@ export class DownloadInterruptedError extends P2pError {
 export function suggestedOutName(dir: string, key: string): string {
   return path.join(dir, path.basename(key) || 'file');
 }
+
+/** The address answered, but not as a p2p node: a node's HTTP port, or another service. */
+export class NotANodeError extends P2pError {
+  constructor(address: string, what: 'answers HTTP' | 'does not speak') {
+    super(
+      what === 'answers HTTP'
+        ? `${address} answers HTTP, not the p2p protocol: give the node's p2p port (its --listen; the HTTP port is that plus 10000 by default)`
+        : `${address} does not speak the p2p protocol: is it a p2p node's --listen address?`,
+      'NOT_A_NODE',
+      ExitCode.unavailable,
+    );
+  }
+}
+
+/** `get` without --out on a terminal, for a file that is not text (curl refuses the same). */
+export class BinaryToTerminalError extends P2pError {
+  constructor(key: string) {
+    super(`"${key}" looks like binary data; not writing it to a terminal: use --out FILE, or --out - to write it here anyway`, 'BINARY_TO_TERMINAL', ExitCode.usage);
+  }
+}

@@ -19,9 +19,11 @@ import { PeerUnreachableError } from '../transport/transport.errors';
 import { Chunk, chunkStream, sha256Hex } from '../storage/chunker';
 import { ChunkCorruptError } from '../storage/storage.errors';
 import { FileManifest, StoragePatterns, StoreResult, DeleteResult } from '../storage/storage.types';
+import { NotANodeError } from './cli.errors';
 import { ClientOptions } from './options';
 import { completeChunks } from '../storage/manifest-segments';
 import { parseManifest } from '../storage/manifest-validation';
+import { connectToNode } from './protocol-probe';
 import { releaseFrameBuffer } from '../transport/codec/frame-buffers';
 
 /** Chunks in flight at once between the CLI and its node (the node accepts up to 8 ahead). */
@@ -65,13 +67,15 @@ export class NodeClient {
     const problems: string[] = [];
     for (const candidate of this.candidates) {
       try {
-        await this.pool.connect(candidate);
+        await connectToNode(this.pool, candidate);
         this.address = candidate;
         return candidate;
       } catch (err) {
         // A refused handshake (wrong secret) is final: say so rather than "unreachable".
         if (err instanceof P2pError && err.code === 'HANDSHAKE_FAILED') throw err;
-        problems.push(`${candidate} (${describeError(err)})`);
+        // "127.0.0.1:13000 answers HTTP, …" names the address itself; alone, it is the whole story.
+        if (err instanceof NotANodeError && this.candidates.length === 1) throw err;
+        problems.push(err instanceof NotANodeError ? err.message : `${candidate} (${describeError(err)})`);
       }
     }
     throw new PeerUnreachableError(this.candidates.join(','), `no node answered: ${problems.join('; ')}`);

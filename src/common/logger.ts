@@ -40,6 +40,13 @@ class NodeLogger extends ConsoleLogger {
   protected override getTimestamp(): string {
     return new Date().toISOString();
   }
+
+  /** JSON lines carry the same ISO-8601 timestamp as text lines (Nest's own is epoch ms). */
+  protected override getJsonLogObject(...args: Parameters<ConsoleLogger['getJsonLogObject']>): ReturnType<ConsoleLogger['getJsonLogObject']> {
+    const entry = super.getJsonLogObject(...args);
+    // Nest types the field as a number; the line is JSON text, where an ISO string is what the docs promise.
+    return { ...entry, timestamp: new Date(entry.timestamp).toISOString() as unknown as number };
+  }
 }
 
 export function createNodeLogger(level: LogLevel, format: LogFormat): ConsoleLogger {

@@ -22,6 +22,7 @@ import { PeerRepository } from '../peer-repository/peer.repository';
 import { PeerConnectionPool } from '../transport/connection-pool';
 import { NodeIdentity } from '../transport/node-identity';
 import { RemotePeer } from '../transport/handshake/handshake';
+import { HandshakeFailedError } from '../transport/transport.errors';
 import { SwimConfig } from './gossip.presets';
 import { MEMBERSHIP_CHANGE, MemberView, MembershipChange } from './membership.types';
 import { Member } from './swim/member';
@@ -72,6 +73,8 @@ export class MembershipService implements OnModuleDestroy {
   private stopped = false;
   private readonly logger = new Logger('Gossip');
   private readonly refusals = new RateLimitedLog((line) => this.logger.warn(line));
+  /** Addresses whose handshake refused this node (address -> reason), until a send to them succeeds. */
+  private readonly refusedBy = new Map<string, string>();
 
   constructor(
     @Inject(NODE_CONFIG) private readonly nodeConfig: NodeConfig,
@@ -99,6 +102,16 @@ export class MembershipService implements OnModuleDestroy {
     this.schedule();
     // Give the first exchanges a moment, so `ready` usually means "joined".
     if (seeds.length) await this.untilChange(() => this.alive().length > 0, Math.min(2000, this.config.probeIntervalMs * 4));
+  }
+
+  /**
+   * Why this node cannot join, when that is known: every --bootstrap peer refused its handshake
+   * (a different cluster secret or id) and no member is alive. "addr: reason; ..." or undefined.
+   */
+  refusedByEveryBootstrap(): string | undefined {
+    const seeds = this.nodeConfig.bootstrap;
+    if (seeds.length === 0 || this.alive().length > 0 || !seeds.every((s) => this.refusedBy.has(s))) return undefined;
+    return seeds.map((s) => `${s}: ${this.refusedBy.get(s)}`).join('; ');
   }
 
   self(): MemberView {
@@ -217,9 +230,13 @@ export class MembershipService implements OnModuleDestroy {
   /** Sends what the core asked for and publishes its events; returns the sends in flight. */
   private dispatch(out: SwimOutput): Array<Promise<void>> {
     const sends = out.send.map(({ to, message }) =>
-      this.pool.emit(to, SWIM_PATTERN, message).catch(() => {
-        if (this.swim && !this.stopped) this.dispatch(this.swim.sendFailed(to, message as SwimMessage, Date.now()));
-      }),
+      this.pool.emit(to, SWIM_PATTERN, message).then(
+        () => void this.refusedBy.delete(to),
+        (err) => {
+          if (err instanceof HandshakeFailedError) this.refusedBy.set(to, err.reason);
+          if (this.swim && !this.stopped) this.dispatch(this.swim.sendFailed(to, message as SwimMessage, Date.now()));
+        },
+      ),
     );
     let discovered = 0;
     for (const e of out.events) {

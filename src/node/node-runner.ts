@@ -14,6 +14,7 @@ import type { NodeConfig } from '../config/node-config';
 import { MembershipService } from '../gossip/membership.service';
 import { NodeModule } from '../node.module';
 import { openDatabase } from '../peer-repository/data-source';
+import { NodeMetaRepository } from '../peer-repository/node-meta.repository';
 import { AntiEntropyService } from '../storage/anti-entropy.service';
 import { ScrubService } from '../storage/scrub.service';
 import { QuarantineService } from '../storage/quarantine.service';
@@ -23,6 +24,7 @@ import { watchSecretFiles } from './secret-reload';
 import { TcpTransportServer } from '../transport/tcp-transport.server';
 import { TRANSPORT_OBSERVER, TransportObserver } from '../transport/transport-observer';
 import { NodeStatus } from './node-status';
+import { announceReadiness } from './ready-announcement';
 import { wireMetrics } from './metrics-wiring';
 import { PACKAGE_VERSION } from '../common/version';
 import { startupMark } from '../common/startup-trace';
@@ -78,9 +80,10 @@ export async function runNode(config: NodeConfig): Promise<void> {
     wireMetrics(app, PACKAGE_VERSION);
     app.get(AntiEntropyService).start();
     app.get(ScrubService).start();
+    await app.get(NodeMetaRepository).setAdvertise(identity.advertise);
     status.started = true;
     startupMark('ready');
-    log.log(`ready: node=${identity.nodeId} p2p=${identity.advertise} http=${http} s3=${s3} listen=${status.p2pAddress}`);
+    announceReadiness(log, app.get(MembershipService), `node=${identity.nodeId} p2p=${identity.advertise} http=${http} s3=${s3} listen=${status.p2pAddress}`);
   } catch (err) {
     await app.close().catch(() => undefined);
     throw err;

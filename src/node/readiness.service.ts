@@ -35,7 +35,8 @@ export class ReadinessService {
     if (!this.status.p2pAddress) failing.listener = 'p2p listener not bound yet';
     if (!this.status.started) failing.membership = 'not started';
     else if (this.config.bootstrap.length > 0 && this.membership.alive().length === 0) {
-      failing.membership = `no member reachable (bootstrap ${this.config.bootstrap.join(',')})`;
+      const refusal = this.membership.refusedByEveryBootstrap();
+      failing.membership = refusal ? `refused by every bootstrap peer (${refusal})` : `no member reachable (bootstrap ${this.config.bootstrap.join(',')})`;
     }
     if (this.status.quarantined) failing.quarantine = 'reconciling after an absence longer than --tombstone-ttl';
     if (this.status.leaving) failing.leaving = 'leaving the cluster';

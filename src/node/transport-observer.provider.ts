@@ -1,17 +1,21 @@
 /**
  * Connects what the transport reports to the node's logs and metrics: a refused handshake is
- * one warning line naming the remote and the reason, and every frame is counted, with its
- * bytes, by message type (a response under its request's pattern, so that the bytes of
- * anti-entropy or of a repair can be told apart). Message types are labelled only with
- * patterns this node knows, so a peer sending made-up patterns cannot blow up the metric's
- * cardinality.
+ * one warning line naming the remote and the reason, at a bounded rate (a node with the wrong
+ * secret retries a few times a second, for as long as it runs; the metric counts them all),
+ * and every frame is counted, with its bytes, by message type (a response under its request's
+ * pattern, so that the bytes of anti-entropy or of a repair can be told apart). Message types
+ * are labelled only with patterns this node knows, so a peer sending made-up patterns cannot
+ * blow up the metric's cardinality.
  */
 import { Logger, Provider } from '@nestjs/common';
+import { RateLimitedLog } from '../common/rate-limited-log';
 import { MetricsService } from '../metrics/metrics.service';
 import { handshakeReasonLabel } from '../transport/handshake/handshake';
 import { TRANSPORT_OBSERVER, TransportObserver } from '../transport/transport-observer';
 import { StoragePatterns } from '../storage/storage.types';
 import { SyncPatterns } from '../storage/sync.types';
+
+const REFUSAL_LINES_PER_MINUTE = 5;
 
 const KNOWN = new Set<string>(['gossip.swim', ...Object.values(StoragePatterns), ...Object.values(SyncPatterns)]);
 
@@ -25,6 +29,7 @@ export const transportObserverProvider: Provider = {
   inject: [MetricsService],
   useFactory: (metrics: MetricsService): TransportObserver => {
     const logger = new Logger('Transport');
+    const refusals = new RateLimitedLog((line) => logger.warn(line), REFUSAL_LINES_PER_MINUTE, 60_000);
     return {
       frameIn(pattern, bytes) {
         metrics.messages.inc({ type: typeLabel(pattern), direction: 'in' });
@@ -36,7 +41,7 @@ export const transportObserverProvider: Provider = {
       },
       handshakeFailed(reason, remote) {
         metrics.handshakeFailures.inc({ reason: handshakeReasonLabel(reason) });
-        logger.warn(`handshake refused from ${remote}: ${reason}`);
+        refusals.note(`handshake refused from ${remote}: ${reason}`);
       },
       transportError(type, remote) {
         metrics.transportErrors.inc({ type: /^[A-Z_]{1,40}$/.test(type) ? type : 'OTHER' });

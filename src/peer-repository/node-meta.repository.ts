@@ -5,6 +5,8 @@ import { NodeMetaEntity } from './entities';
 import { serialized } from './write-lock';
 
 const NODE_ID = 'node_id';
+/** The address the node last advertised, for commands that read its database (`shares`). */
+const ADVERTISE = 'advertise';
 
 /** Facts about this node that outlive restarts. */
 @Injectable()
@@ -21,6 +23,19 @@ export class NodeMetaRepository {
 
   async set(name: string, value: string): Promise<void> {
     await serialized(this.dataSource, () => this.repo.upsert({ name, value }, ['name']));
+  }
+
+  /** The node id, without creating one (for read commands). */
+  nodeId(): Promise<string | null> {
+    return this.get(NODE_ID);
+  }
+
+  advertise(): Promise<string | null> {
+    return this.get(ADVERTISE);
+  }
+
+  setAdvertise(address: string): Promise<void> {
+    return this.set(ADVERTISE, address);
   }
 
   /** The node's identity: 16 random bytes (hex), created on first start and kept forever. */

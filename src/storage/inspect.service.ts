@@ -34,6 +34,7 @@ export class InspectService {
     const grave = ok.reduce<string | null>((v, c) => (c?.tombstone && (!v || compareVersions(c.tombstone, v) > 0) ? c.tombstone : v), null);
     const deleted = grave !== null && (newest === null || compareVersions(grave, newest) >= 0);
     const sizeSource = ok.find((c) => c?.version === newest && c.chunks > 0);
+    const sized = ok.find((c) => c?.version === newest && typeof c.size === 'number');
     const pending: string[] = [];
     const report = nodes.map((nodeId, i) => {
       const check = ok[i];
@@ -47,7 +48,7 @@ export class InspectService {
     return {
       key,
       version: deleted ? null : newest,
-      size: null,
+      size: deleted ? null : sized?.size ?? null,
       chunks: deleted ? null : sizeSource?.chunks ?? null,
       replicas: this.config.replicas,
       writeQuorum: effectiveWriteQuorum(this.config, Math.min(this.config.replicas, this.membership.knownIds().length)),

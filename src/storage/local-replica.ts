@@ -87,7 +87,7 @@ export class LocalReplica {
         else corrupt += 1;
       }
     }
-    return { version: manifest.version, tombstone: tombstone?.version ?? null, chunks: manifest.chunks.length, missing, corrupt };
+    return { version: manifest.version, tombstone: tombstone?.version ?? null, chunks: manifest.chunks.length, size: manifest.size, missing, corrupt };
   }
 
   async report(key: string): Promise<ManifestReport> {

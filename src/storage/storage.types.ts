@@ -77,6 +77,8 @@ export interface CopyCheck {
   version: string | null;
   tombstone: string | null;
   chunks: number;
+  /** Bytes of the file it holds (absent from nodes of earlier versions). */
+  size?: number;
   missing: number;
   corrupt: number;
 }

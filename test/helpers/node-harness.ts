@@ -111,6 +111,7 @@ export class NodeHarness {
     const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${name} not ready within ${timeoutMs} ms:\n${output}`)), timeoutMs);
       const check = () => {
+        // A node refused by every bootstrap peer logs "not ready: node=… p2p=… http=…" instead.
         const m = /ready: node=(\S+) p2p=(\S+) http=(\S+)/.exec(output);
         if (m) {
           clearTimeout(timer);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { freePort, NodeHarness, TestNode } from '../helpers/node-harness';
-import { PROJECT_ROOT, runCli } from '../helpers/cli-runner';
+import { cliJson, PROJECT_ROOT, runCli } from '../helpers/cli-runner';
 
 /** Each bad input: exactly one "error: " line on stderr and the documented exit code. */
 function assertOneLineError(r: { code: number; stderr: string }, code: number, pattern: RegExp): void {
@@ -73,6 +73,29 @@ describe('CLI errors and edge cases', () => {
     const { version } = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
     const metrics = await (await fetch(`http://${a.http}/metrics`)).text();
     assert.match(metrics, new RegExp(`^p2p_node_info\\{[^}]*version="${version.replace(/\./g, '\\.')}"[^}]*\\} 1$`, 'm'));
+  });
+
+  it('inspect --json gives the size of a stored file; shares --json gives this node\'s own address', async () => {
+    const f = path.join(dir, 'sized.txt');
+    fs.writeFileSync(f, 'twelve bytes');
+    assert.equal((await runCli(['store', 'sized', f, '--bootstrap', a.p2p])).code, 0);
+    const report = await cliJson<{ size: number | null }>(['inspect', 'sized', '--bootstrap', a.p2p]);
+    assert.equal(report.size, 12);
+    const shares = await cliJson<Array<{ key: string; nodeId: string; address: string; self: boolean }>>(['shares', '--db', a.dbPath]);
+    const own = shares.find((s) => s.key === 'sized' && s.nodeId === a.nodeId);
+    assert.ok(own, JSON.stringify(shares));
+    assert.equal(own.address, a.p2p);
+    assert.equal(own.self, true);
+  });
+
+  it('JSON log lines carry ISO-8601 UTC timestamps, as text lines do', async () => {
+    const j = await harness.start({ name: 'json', args: ['--log-format', 'json'] });
+    const lines = j.logs().split('\n').filter((l) => l.startsWith('{'));
+    assert.ok(lines.length > 0, j.logs());
+    for (const line of lines) {
+      const entry = JSON.parse(line) as { timestamp: unknown; message: unknown };
+      assert.match(String(entry.timestamp), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, line);
+    }
   });
 
   it('--help explains every command and flag', async () => {

@@ -157,6 +157,16 @@ describe('docker files', () => {
     assert.deepEqual(execStart[1].split(/\s+/), flags);
   });
 
+  it('compose publishes nothing on a port p2p uses by default (3000, 13000, npm run cluster\'s 4000 and 5000)', () => {
+    const compose = parse(fs.readFileSync(root('docker-compose.yml'), 'utf8'), { merge: true });
+    const defaults = new Set([3000, 4000, 5000, 13000, 14000, 15000]);
+    const published = Object.entries(compose.services as Record<string, { ports?: string[] }>).flatMap(([name, s]) =>
+      (s.ports ?? []).map((p) => [name, Number(p.split(':').slice(-2)[0])] as const),
+    );
+    for (const [name, port] of published) assert.ok(!defaults.has(port), `${name} publishes host port ${port}`);
+    assert.ok(published.some(([name]) => name === 'grafana'));
+  });
+
   it('compose runs 3 nodes on a private network, ports on 127.0.0.1, monitoring behind a profile', () => {
     const compose = parse(fs.readFileSync(root('docker-compose.yml'), 'utf8'), { merge: true });
     const nodes = ['node1', 'node2', 'node3'].map((n) => compose.services[n]);

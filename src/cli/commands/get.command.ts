@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'nest-commander';
 import { InvalidInputError } from '../../common/errors';
-import { DownloadInterruptedError } from '../cli.errors';
+import { FileManifest } from '../../storage/storage.types';
+import { BinaryToTerminalError, DownloadInterruptedError } from '../cli.errors';
 import { downloadToFile } from '../download';
 import { checkOutPath } from '../output-path';
 import { NodeClient } from '../node-client';
@@ -22,7 +23,7 @@ interface GetOptions extends ClientOptions {
   argsDescription: { key: 'the key it was stored under' },
 })
 export class GetCommand extends ClientCommand {
-  @Option({ flags: '--out <file>', description: 'write the file here (via <file>.part, renamed once every chunk and the whole file verified)' })
+  @Option({ flags: '--out <file>', description: 'write the file here (via <file>.part, renamed once every chunk and the whole file verified); "-" is standard output, even a terminal' })
   parseOut(value: string): string {
     return value;
   }
@@ -33,19 +34,20 @@ export class GetCommand extends ClientCommand {
   }
 
   async run([key]: string[], options: GetOptions): Promise<void> {
-    if (options.resume && !options.out) {
+    // `--out -` is standard output, asked for by name (so also on a terminal, as curl's `--output -`).
+    const toStdout = !options.out || options.out === '-';
+    if (options.resume && toStdout) {
       throw new InvalidInputError('--resume needs --out FILE (it continues FILE.part); without --out the file goes to standard output');
     }
-    if (options.out) checkOutPath(options.out, key);
+    if (!toStdout) checkOutPath(options.out!, key);
     const client = NodeClient.fromOptions(options);
     try {
       const manifest = await client.manifest(key);
-      if (!options.out) {
-        // Each chunk is verified against the manifest as it arrives.
-        await client.get(manifest, (data) => writeTo(process.stdout, data));
+      if (toStdout) {
+        await getToStdout(client, manifest, !options.out);
         return;
       }
-      const out = path.resolve(options.out);
+      const out = path.resolve(options.out!);
       const progress = startProgress(`get ${key}`, manifest.size);
       let resumed = 0;
       try {
@@ -60,6 +62,31 @@ export class GetCommand extends ClientCommand {
     } finally {
       client.close();
     }
+  }
+}
+
+/**
+ * The file to standard output, each chunk verified as it arrives. Binary data is not written to
+ * a terminal unless asked for (`--out -`): curl's rule, a NUL byte in the first chunk. With
+ * stdout redirected, the progress bar goes to stderr when that is a terminal.
+ */
+async function getToStdout(client: NodeClient, manifest: FileManifest, guardTerminal: boolean): Promise<void> {
+  const terminal = Boolean(process.stdout.isTTY);
+  const progress = terminal ? undefined : startProgress(`get ${manifest.key}`, manifest.size);
+  let first = true;
+  try {
+    await client.get(
+      manifest,
+      (data) => {
+        if (first && terminal && guardTerminal && data.includes(0)) throw new BinaryToTerminalError(manifest.key);
+        first = false;
+        return writeTo(process.stdout, data);
+      },
+      0,
+      (bytes) => progress?.update(bytes),
+    );
+  } finally {
+    progress?.stop();
   }
 }
 

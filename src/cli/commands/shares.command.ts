@@ -10,11 +10,13 @@ import { printJson, printTable } from '../output';
 export class SharesCommand extends DbCommand {
   async run(_: string[], options: DbOptions): Promise<void> {
     const rows = await withDatabase(options.db, async (db) => {
-      const [shares, peers, selfId] = await Promise.all([new ShareRepository(db).list(), new PeerRepository(db).list(), new NodeMetaRepository(db).getOrCreateNodeId()]);
+      const meta = new NodeMetaRepository(db);
+      const [shares, peers, selfId, selfAddress] = await Promise.all([new ShareRepository(db).list(), new PeerRepository(db).list(), meta.nodeId(), meta.advertise()]);
       const addresses = new Map(peers.map((p) => [p.nodeId, p.address]));
-      return shares.map((s) => ({ key: s.key, nodeId: s.nodeId, address: s.nodeId === selfId ? 'self' : addresses.get(s.nodeId) ?? 'unknown', version: s.version }));
+      if (selfId) addresses.set(selfId, selfAddress ?? 'unknown');
+      return shares.map((s) => ({ key: s.key, nodeId: s.nodeId, address: addresses.get(s.nodeId) ?? 'unknown', self: s.nodeId === selfId, version: s.version }));
     }, 'shares');
     if (options.json) printJson(rows);
-    else printTable(['KEY', 'NODE ID', 'ADDRESS', 'VERSION'], rows.map((r) => [r.key, r.nodeId, r.address, r.version]));
+    else printTable(['KEY', 'NODE ID', 'ADDRESS', 'VERSION'], rows.map((r) => [r.key, r.nodeId, r.self ? `${r.address} (this node)` : r.address, r.version]));
   }
 }
