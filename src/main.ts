@@ -8,7 +8,7 @@ import { CommandFactory } from 'nest-commander';
 // The root commander instance's injection token (not re-exported from the package index).
 import { Commander } from 'nest-commander/src/constants';
 import { CliModule } from './cli/cli.module';
-import { exitWithError, handleCommanderError } from './cli/output';
+import { exitWithError, guardStdout, handleCommanderError } from './cli/output';
 import { startupMark } from './common/startup-trace';
 import { PACKAGE_VERSION } from './common/version';
 
@@ -27,6 +27,7 @@ function overrideExitEverywhere(command: Command): void {
 
 async function main(): Promise<void> {
   startupMark('code loaded');
+  guardStdout();
   const app = await CommandFactory.createWithoutRunning(CliModule, {
     cliName: 'p2p',
     logger: false,

@@ -1,6 +1,7 @@
 /** Failures only the CLI raises (a bad output path, an interrupted download to a file). */
 import * as path from 'node:path';
 import { describeError, ExitCode, ExitCodeValue, P2pError } from '../common/errors';
+import { errnoReason } from '../peer-repository/db-path';
 
 /** --out names something get cannot write to. */
 export class OutputPathError extends P2pError {
@@ -46,5 +47,12 @@ export class NotANodeError extends P2pError {
 export class BinaryToTerminalError extends P2pError {
   constructor(key: string) {
     super(`"${key}" looks like binary data; not writing it to a terminal: use --out FILE, or --out - to write it here anyway`, 'BINARY_TO_TERMINAL', ExitCode.usage);
+  }
+}
+
+/** Standard output could not be written (a full disk, a closed descriptor). */
+export class OutputWriteError extends P2pError {
+  constructor(cause: unknown) {
+    super(`cannot write to standard output: ${errnoReason(cause)}`, 'OUTPUT_WRITE', ExitCode.failure);
   }
 }

@@ -3,6 +3,10 @@
  */
 import type { Command } from 'commander';
 import { describeError, ExitCode, InvalidInputError, P2pError } from '../common/errors';
+import { OutputWriteError } from './cli.errors';
+
+/** 128 + SIGPIPE (13): the status a shell reports for a process killed by SIGPIPE. */
+const EXIT_SIGPIPE = 141;
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -22,6 +26,21 @@ export function formatTime(ms: number): string {
   const d = new Date(ms);
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/**
+ * Standard output failed. A reader that went away (`p2p get k | head`) ends the command quietly
+ * with 141, as a process killed by SIGPIPE (git's behaviour; Node ignores the signal itself);
+ * anything else (a full disk) is the one-line error.
+ */
+export function failStdout(err: unknown): never {
+  if ((err as NodeJS.ErrnoException)?.code === 'EPIPE') process.exit(EXIT_SIGPIPE);
+  return exitWithError(new OutputWriteError(err));
+}
+
+/** Routes every later failure of standard output through failStdout (instead of an unhandled 'error' event). */
+export function guardStdout(): void {
+  process.stdout.on('error', failStdout);
 }
 
 export function exitWithError(err: unknown): never {

@@ -14,10 +14,20 @@ export interface CliResult {
   ms: number;
 }
 
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: Buffer | string; timeoutMs?: number } = {}): Promise<CliResult> {
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  input?: Buffer | string;
+  timeoutMs?: number;
+  /** Run as this user (uid = gid), e.g. 65534 (nobody): the tests run as root, who may write anywhere. */
+  uid?: number;
+}
+
+export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
   const started = Date.now();
+  const user = options.uid === undefined ? {} : { uid: options.uid, gid: options.uid };
   return new Promise((resolve, reject) => {
-    const child = spawn(BIN, args, { cwd: options.cwd ?? PROJECT_ROOT, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(BIN, args, { cwd: options.cwd ?? PROJECT_ROOT, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'], ...user });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d) => out.push(d));

@@ -4,32 +4,12 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BIN, CliResult, runCli } from '../helpers/cli-runner';
+import { CliResult, runCli } from '../helpers/cli-runner';
 import { NodeHarness } from '../helpers/node-harness';
 
 const NOBODY = 65534;
-
-/** Runs the CLI as an unprivileged user (the tests run as root, for whom every folder is writable). */
-function runCliAs(uid: number, args: string[], cwd: string): Promise<CliResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN, args, { cwd, uid, gid: uid, env: { ...process.env, HOME: cwd }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => err.push(d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const bytes = Buffer.concat(out);
-      resolve({ code: code ?? 1, stdout: bytes.toString(), stdoutBytes: bytes, stderr: Buffer.concat(err).toString(), ms: Date.now() - started });
-    });
-  });
-}
 
 function assertDbError(r: CliResult, db: string, reason: RegExp): void {
   assert.equal(r.code, 2, r.stdout + r.stderr);
@@ -66,10 +46,10 @@ describe('--db paths', () => {
     const locked = path.join(dir, 'locked');
     fs.mkdirSync(locked, { mode: 0o555 });
     const db = path.join(locked, 'sub', 'p2p.db');
-    const r = await runCliAs(NOBODY, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--http', 'off'], dir);
+    const r = await runCli(['serve', '--db', db, '--listen', '127.0.0.1:0', '--http', 'off'], { cwd: dir, uid: NOBODY, env: { HOME: dir } });
     assertDbError(r, path.join(locked, 'sub'), /permission denied/);
     const direct = path.join(locked, 'p2p.db');
-    assertDbError(await runCliAs(NOBODY, ['serve', '--db', direct, '--listen', '127.0.0.1:0', '--http', 'off'], dir), locked, /permission denied/);
+    assertDbError(await runCli(['serve', '--db', direct, '--listen', '127.0.0.1:0', '--http', 'off'], { cwd: dir, uid: NOBODY, env: { HOME: dir } }), locked, /permission denied/);
   });
 
   it('read-only commands never create a database; a missing one names the path tried', async () => {

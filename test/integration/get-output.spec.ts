@@ -44,6 +44,29 @@ describe('get --out', () => {
     assert.match(missing.stderr, /^error: --out "[^"]+": folder "[^"]+no\/such" does not exist\n$/);
   });
 
+  it('a reader that stops early (| head) ends get quietly, as git does; a full disk is one line', async () => {
+    const child = spawn(BIN, ['get', 'big', '--bootstrap', a.p2p], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    child.stdout.destroy();
+    assert.equal(await exited, 141, stderr);
+    assert.equal(stderr, '');
+
+    const full = fs.openSync('/dev/full', 'w');
+    try {
+      const r = spawn(BIN, ['get', 'big', '--bootstrap', a.p2p], { stdio: ['ignore', full, 'pipe'] });
+      let err = '';
+      r.stderr!.on('data', (d) => (err += d));
+      const code = await new Promise<number | null>((resolve) => r.once('exit', resolve));
+      assert.equal(code, 1, err);
+      assert.match(err, /^error: cannot write to standard output: no space left on device\n$/);
+    } finally {
+      fs.closeSync(full);
+    }
+  });
+
   it('a node killed mid-download: one line, exit 4, the .part kept for --resume through another node', async () => {
     const out = path.join(dir, 'out.bin');
     const child = spawn(BIN, ['get', 'big', '--bootstrap', b.p2p, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -8,7 +8,7 @@ import { downloadToFile } from '../download';
 import { checkOutPath } from '../output-path';
 import { NodeClient } from '../node-client';
 import { ClientCommand, ClientOptions } from '../options';
-import { printJson } from '../output';
+import { failStdout, printJson } from '../output';
 import { startProgress } from '../progress';
 
 interface GetOptions extends ClientOptions {
@@ -90,9 +90,9 @@ async function getToStdout(client: NodeClient, manifest: FileManifest, guardTerm
   }
 }
 
-/** Resolves once the stream has handed `data` on (its buffer is then reused for the next chunk). */
+/** Resolves once stdout has handed `data` on (its buffer is then reused for the next chunk). */
 function writeTo(stream: NodeJS.WritableStream, data: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    stream.write(data, (err) => (err ? reject(err) : resolve()));
+  return new Promise((resolve) => {
+    stream.write(data, (err) => (err ? failStdout(err) : resolve()));
   });
 }
