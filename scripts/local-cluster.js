@@ -9,6 +9,9 @@
 // Ctrl-C, SIGTERM/SIGINT/SIGHUP to this script or to `npm run cluster` (package.json execs this
 // script, so npm's forwarded signal reaches it rather than a shell that would die without passing
 // it on), and npm or this script's parent being killed outright (noticed within a second).
+// The nodes run in their own process group, so a terminal's Ctrl-C reaches them only through
+// this script: a node that got the terminal's SIGINT and then this script's SIGTERM would be
+// killed by the second signal in the middle of its leave.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -31,7 +34,7 @@ for (const [i, port] of ports.entries()) {
   fs.mkdirSync(dir, { recursive: true });
   const args = ['serve', '--listen', `127.0.0.1:${port}`, '--db', path.join(dir, 'p2p.db')];
   if (i > 0) args.push('--bootstrap', `127.0.0.1:${ports[i - 1]}`);
-  const child = spawn(path.join(root, 'bin', 'p2p'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(path.join(root, 'bin', 'p2p'), args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.push(child);
   const tag = `node ${port} | `;
   const relay = (stream, out) => {
