@@ -1,14 +1,15 @@
 /**
  * Telling a wrong address from a slow node. A user who gives the CLI a node's HTTP port (or any
  * other service) used to wait out the 5 s handshake deadline in silence: an HTTP server waits
- * for a request while the client waits for the node's hello. So a handshake that has not
- * finished after a moment, or that failed in a way a node never fails (bytes that are not our
- * frames, a TLS record layer that met plain text), is checked with a one-line HTTP request on a
- * separate connection: any HTTP server answers it at once with "HTTP/". Bytes that are neither
- * are reported as "does not speak the p2p protocol".
+ * for a request while the client waits for the node's hello. Under TLS the client speaks first
+ * and an HTTP server answers the ClientHello with plain text, which OpenSSL reports as "wrong
+ * version number". So a handshake that has not finished after a moment, or that failed in a way
+ * a node never fails (bytes that are not TLS records or not our frames), is checked with a
+ * one-line HTTP request on a separate connection: any HTTP server answers it at once with
+ * "HTTP/". Bytes that are neither are reported as "does not speak the p2p protocol".
  */
 import * as net from 'node:net';
-import { P2pError } from '../common/errors';
+import { describeError, P2pError } from '../common/errors';
 import { parseHostPort } from '../config/address';
 import type { PeerConnectionPool } from '../transport/connection-pool';
 import { NotANodeError } from './cli.errors';
@@ -42,7 +43,10 @@ export async function connectToNode(pool: PeerConnectionPool, address: string): 
 /** A failed handshake: the reason a user can act on. */
 async function explain(address: string, err: unknown): Promise<unknown> {
   const code = err instanceof P2pError ? err.code : (err as NodeJS.ErrnoException)?.code;
-  const garbled = code === 'MALFORMED_FRAME' || code === 'FRAME_TOO_LARGE' || /^ERR_SSL_|^EPROTO$/.test(String(code));
+  // OpenSSL's record layer met bytes that are not TLS records: the answer to our ClientHello
+  // was plain text ("HTTP/1.1 400 …", an SSH banner). The transport passes on its message.
+  const notTls = /wrong version number|packet length too long|record layer failure/i.test(describeError(err));
+  const garbled = notTls || code === 'MALFORMED_FRAME' || code === 'FRAME_TOO_LARGE' || /^ERR_SSL_|^EPROTO$/.test(String(code));
   if (!garbled) return err;
   return new NotANodeError(address, (await answersHttp(address)) ? 'answers HTTP' : 'does not speak');
 }
