@@ -46,6 +46,18 @@ describe('CLI usage errors', () => {
     assert.match(r.stderr, /^error: --resume needs --out FILE[^\n]*\n$/);
   });
 
+  it('the README states the defaults serve --help states', async () => {
+    const help = (await runCli(['serve', '--help'], { cwd: dir })).stdout.replace(/\s+/g, ' ');
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    for (const flag of ['--tombstone-ttl', '--repair-grace', '--repair-bandwidth', '--replicas', '--db']) {
+      const stated = new RegExp(`${flag} <[^>]+> [^(]*\\(default "?([^ ")=;]+)`).exec(help)?.[1];
+      assert.ok(stated, `serve --help states a default for ${flag}`);
+      const line = readme.split('\n').find((l) => new RegExp(`^\\s+${flag}\\b`).test(l));
+      assert.ok(line, `the README lists ${flag}`);
+      assert.ok(line.includes(`default ${stated}`) || line.includes(`default "${stated}"`), `README: ${line.trim()} (serve --help: default ${stated})`);
+    }
+  });
+
   it('--version prints the package version', async () => {
     for (const flag of ['--version', '-V']) {
       const r = await runCli([flag], { cwd: dir });

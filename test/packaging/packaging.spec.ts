@@ -137,6 +137,19 @@ describe('systemd unit and installer', () => {
   });
 });
 
+describe('dependencies', () => {
+  it('every locked package runs on the oldest Node the project supports (npm ci warns EBADENGINE otherwise)', () => {
+    const semver = require('semver') as { satisfies(version: string, range: string): boolean; minVersion(range: string): { version: string } };
+    const pkg = JSON.parse(fs.readFileSync(root('package.json'), 'utf8')) as { engines: { node: string } };
+    const oldest = semver.minVersion(pkg.engines.node).version;
+    const lock = JSON.parse(fs.readFileSync(root('package-lock.json'), 'utf8')) as { packages: Record<string, { engines?: { node?: string } }> };
+    const unfit = Object.entries(lock.packages)
+      .filter(([, p]) => p.engines?.node && !semver.satisfies(oldest, p.engines.node))
+      .map(([name, p]) => `${name} wants node ${p.engines!.node}`);
+    assert.deepEqual(unfit, [], `on node ${oldest}`);
+  });
+});
+
 describe('docker files', () => {
   it('the image is multi-stage, non-root, with a healthcheck, a volume and exec-form entrypoint', () => {
     const df = fs.readFileSync(root('docker', 'Dockerfile'), 'utf8');
