@@ -175,17 +175,21 @@ function clientToken(options: ClientOptions): string | undefined {
  */
 async function runWindowed<T>(items: AsyncIterable<T>, window: number, work: (item: T) => Promise<void>): Promise<void> {
   const queue: Array<Promise<void>> = [];
-  let failure: unknown;
+  // The earliest item's error is the cause: once the node drops an upload (a full disk), the
+  // chunks after it fail with "not in progress", and one of those may settle first.
+  let failure: { at: number; err: unknown } | undefined;
+  let n = 0;
   for await (const item of items) {
     if (failure) break;
+    const at = n++;
     queue.push(
       work(item).catch((err) => {
-        failure ??= err;
+        if (!failure || at < failure.at) failure = { at, err };
       }),
     );
     if (queue.length >= window) await queue.shift();
   }
   await Promise.all(queue);
-  if (failure) throw failure;
+  if (failure) throw failure.err;
 }
 
