@@ -7,16 +7,9 @@ import { TestNode } from './node-harness';
 import { WriteLedger } from './write-ledger';
 
 /** mulberry32: a small, fast, seedable PRNG (uniform in [0, 1)). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// One seeded generator for every simulation and workload in the tests.
+import { seededRandom } from './in-memory-network';
+export { seededRandom };
 
 export interface WorkloadOptions {
   seed: number;
