@@ -1,19 +1,23 @@
 /**
- * npm run bench:datapath : 4 local nodes, --replicas 3. Stores a 1 GiB file through one node,
- * then gets it through the node placement does not pick (every chunk crosses the network
- * twice); prints MiB/s and each node's peak RSS. In the same run it measures the ceiling: one
- * hop of plain Node that reads the file, sends it over a loopback socket, hashes it with
- * SHA-256 and writes it to disk with fsync. Prints the ratios to that ceiling.
+ * npm run bench:datapath : 4 local nodes, --replicas 3. Stores a file (default 512 MiB) through
+ * a holder, then gets it through the node placement does not pick (every chunk crosses the
+ * network twice); prints MiB/s and each node's peak RSS. Each round also measures the ceiling:
+ * one hop between two plain Node processes, one reading the file and sending it over a loopback
+ * socket, the other hashing it with SHA-256 and writing it in 1 MiB writes with a final fsync
+ * (datapath-ceiling.ts). Prints the ratios to that ceiling.
  *
- * The cluster runs twice, alternating: with encryption (TLS 1.3, the default and only mode
- * of a deployment) and without (P2P_BENCH_PLAINTEXT_TRANSPORT=1, a switch only this bench
+ * The cluster runs twice per round, alternating: with encryption (TLS 1.3, the default and only
+ * mode of a deployment) and without (P2P_BENCH_PLAINTEXT_TRANSPORT=1, a switch only this bench
  * sets), so the price of encryption is read off one run. It also times a client's connect +
- * TLS + handshake against a node.
- *   node dist/bench/datapath.js [MiB] [rounds]   (default 1024 MiB, 1 round of each mode)
+ * TLS + handshake against a node and the cold start of `p2p peers --db`.
+ *   node dist/bench/datapath.js [MiB] [rounds] [--profile]   (default 512 MiB, 1 round)
+ * With --profile every node of the last encrypted round runs under node --cpu-prof, and the
+ * hottest functions of the node that took the store and of the one that served the get are
+ * printed.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../test/helpers/cli-runner';
 import { NodeHarness } from '../test/helpers/node-harness';
@@ -22,6 +26,8 @@ import { placeKey } from '../src/storage/placement';
 import { PeerConnection } from '../src/transport/peer-connection';
 import { Keyring } from '../src/transport/keyring';
 import { TransportSecurity } from '../src/transport/tls/transport-security';
+import { printHotFunctions } from './cpu-profile';
+import { twoProcessCeiling } from './datapath-ceiling';
 
 const MiB = 1024 * 1024;
 
@@ -37,41 +43,19 @@ function makeFile(file: string, mib: number): void {
   fs.closeSync(fd);
 }
 
-/** The ceiling: read -> loopback socket -> SHA-256 -> write -> fsync, in plain Node. */
-async function ceiling(file: string, out: string): Promise<number> {
-  const started = Date.now();
-  await new Promise<void>((resolve, reject) => {
-    const server = net.createServer((socket) => {
-      const hash = crypto.createHash('sha256');
-      const sink = fs.createWriteStream(out);
-      socket.on('data', (d) => hash.update(d));
-      socket.pipe(sink);
-      sink.on('finish', () => {
-        const fd = fs.openSync(out, 'r+');
-        fs.fsyncSync(fd);
-        fs.closeSync(fd);
-        hash.digest('hex');
-        server.close();
-        resolve();
-      });
-      sink.on('error', reject);
-    });
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      const socket = net.connect(port, '127.0.0.1', () => fs.createReadStream(file, { highWaterMark: MiB }).pipe(socket));
-      socket.on('error', reject);
-    });
-  });
-  return Date.now() - started;
-}
-
 interface ClusterRun {
   storeRate: number;
   getRate: number;
   equal: boolean;
+  /** Roles in a fixed order: the holder that took the store, two holders, the node that served the get. */
   rss: string[];
+  rssMiB: number[];
   handshakeMs?: number;
+  /** [label, folder of its CPU profile] of the store's and the get's node, with --profile. */
+  profiles: Array<[string, string]>;
 }
+
+const sha256File = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 const PLAINTEXT = { P2P_BENCH_PLAINTEXT_TRANSPORT: '1' };
 
@@ -90,11 +74,12 @@ async function handshakeMedian(address: string, runs = 21): Promise<number> {
   return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
 }
 
-async function runCluster(h: NodeHarness, file: string, mib: number, env: NodeJS.ProcessEnv, tag: string): Promise<ClusterRun> {
+async function runCluster(h: NodeHarness, file: string, mib: number, env: NodeJS.ProcessEnv, tag: string, profileDir?: string): Promise<ClusterRun> {
   const dir = h.dir(`datapath-${tag}`);
   const lan = ['--gossip-profile', 'lan', '--replicas', '3'];
-  const nodes = [await h.start({ name: `${tag}0`, args: lan, env })];
-  for (let i = 1; i < 4; i++) nodes.push(await h.start({ name: `${tag}${i}`, args: lan, bootstrap: [nodes[0].p2p], env }));
+  const nodeArgs = (i: number) => (profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profileDir, `node${i}`)] : []);
+  const nodes = [await h.start({ name: `${tag}0`, args: lan, env, nodeArgs: nodeArgs(0) })];
+  for (let i = 1; i < 4; i++) nodes.push(await h.start({ name: `${tag}${i}`, args: lan, bootstrap: [nodes[0].p2p], env, nodeArgs: nodeArgs(i) }));
   try {
     await waitFor(async () => {
       const peers = (await (await fetch(`http://${nodes[0].http}/v1/peers`)).json()) as Array<{ status: string }>;
@@ -111,14 +96,16 @@ async function runCluster(h: NodeHarness, file: string, mib: number, env: NodeJS
     const out = path.join(dir, 'out.bin');
     const get = await runCli(['get', key, '--bootstrap', outsider.p2p, '--out', out], { timeoutMs: 900_000, env });
     if (get.code !== 0) throw new Error(`get failed: ${get.stderr}`);
-    const equal = fs.statSync(out).size === fs.statSync(file).size;
+    const equal = sha256File(out) === sha256File(file);
     fs.rmSync(out);
-    const rss = nodes.map((n) => {
-      const role = n === outsider ? 'no copy, served the get' : n === entry ? 'holder, took the store' : 'holder';
-      return `${n.name} (${role}): ${(n.peakRssKiB() / 1024).toFixed(1)} MiB`;
-    });
+    const ordered = [entry, ...nodes.filter((n) => n !== entry && n !== outsider), outsider];
+    const role = (n: (typeof nodes)[number]) => (n === outsider ? 'no copy, served the get' : n === entry ? 'holder, took the store' : 'holder');
+    const rssMiB = ordered.map((n) => n.peakRssKiB() / 1024);
     const handshakeMs = env === PLAINTEXT ? undefined : await handshakeMedian(entry.p2p);
-    return { storeRate: mib / (store.ms / 1000), getRate: mib / (get.ms / 1000), equal, rss, handshakeMs };
+    const profiles: Array<[string, string]> = profileDir
+      ? [['the node that took the store', path.join(profileDir, `node${nodes.indexOf(entry)}`)], ['the node that served the get', path.join(profileDir, `node${nodes.indexOf(outsider)}`)]]
+      : [];
+    return { storeRate: mib / (store.ms / 1000), getRate: mib / (get.ms / 1000), equal, rss: ordered.map(role), rssMiB, handshakeMs, profiles };
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
   }
@@ -126,37 +113,70 @@ async function runCluster(h: NodeHarness, file: string, mib: number, env: NodeJS
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** Median ms of `p2p peers --db` on a stopped node's database: the CLI's cold start. */
+async function peersColdStart(h: NodeHarness, runs = 9): Promise<number[]> {
+  const node = await h.start({ name: 'peers-cold' });
+  await node.stop();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = await runCli(['peers', '--db', node.dbPath]);
+    if (r.code !== 0) throw new Error(`p2p peers failed: ${r.stderr}`);
+    times.push(r.ms);
+  }
+  return times;
+}
+
+async function ceilingRate(file: string, mib: number, out: string, expected: string): Promise<number> {
+  const hop = await twoProcessCeiling(file, out);
+  fs.rmSync(out);
+  if (hop.bytes !== mib * MiB || hop.sha256 !== expected) throw new Error(`the ceiling's receiver got ${hop.bytes} bytes of ${mib * MiB}, sha256 ${hop.sha256}`);
+  return mib / (hop.ms / 1000);
+}
+
 async function main(): Promise<void> {
-  const mib = Number(process.argv[2] ?? 1024);
-  const rounds = Number(process.argv[3] ?? 1);
+  const args = process.argv.slice(2).filter((a) => a !== '--profile');
+  const profile = process.argv.includes('--profile');
+  const mib = Number(args[0] ?? 512);
+  const rounds = Number(args[1] ?? 1);
   const h = new NodeHarness();
   try {
     const dir = h.dir('datapath');
     const file = path.join(dir, 'payload.bin');
     makeFile(file, mib);
-    const ceilingMs = await ceiling(file, path.join(dir, 'ceiling.out'));
-    fs.rmSync(path.join(dir, 'ceiling.out'));
-    const ceilingRate = mib / (ceilingMs / 1000);
+    const expected = sha256File(file);
 
+    // Others may share the cores: the load beside each round says how much the figures are worth.
+    const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+    const loads: string[] = [`before: ${load()}`];
+    const ceilings: number[] = [];
     const tls: ClusterRun[] = [];
     const plain: ClusterRun[] = [];
     for (let r = 0; r < rounds; r++) {
-      tls.push(await runCluster(h, file, mib, {}, `tls${r}-`));
+      ceilings.push(await ceilingRate(file, mib, path.join(dir, 'ceiling.out'), expected));
+      const profileDir = profile && r === rounds - 1 ? h.dir('datapath-prof') : undefined;
+      tls.push(await runCluster(h, file, mib, {}, `tls${r}-`, profileDir));
       plain.push(await runCluster(h, file, mib, PLAINTEXT, `plain${r}-`));
+      loads.push(`after round ${r + 1}: ${load()}`);
     }
+    const peers = await peersColdStart(h);
+    const ceiling = median(ceilings);
     const fmt = (runs: ClusterRun[], pick: (r: ClusterRun) => number) => `${median(runs.map(pick)).toFixed(1)} MiB/s (runs ${runs.map((r) => pick(r).toFixed(0)).join(', ')})`;
     const [ts, tg, ps, pg] = [median(tls.map((r) => r.storeRate)), median(tls.map((r) => r.getRate)), median(plain.map((r) => r.storeRate)), median(plain.map((r) => r.getRate))];
     console.log(`file: ${mib} MiB, 4 nodes, --replicas 3 (store through a holder, get through the node that holds no copy); ${rounds} round(s), encrypted and unencrypted alternating`);
-    console.log(`ceiling (read -> loopback -> sha256 -> write+fsync, plain Node): ${ceilingRate.toFixed(1)} MiB/s`);
-    console.log(`store, encrypted (TLS 1.3):   ${fmt(tls, (r) => r.storeRate)}  ratio to ceiling ${(ts / ceilingRate).toFixed(2)} (target >= 0.3)`);
-    console.log(`store, unencrypted:           ${fmt(plain, (r) => r.storeRate)}  encrypted/unencrypted ${(ts / ps).toFixed(2)} (target >= 0.85)`);
-    console.log(`remote get, encrypted (TLS):  ${fmt(tls, (r) => r.getRate)}  ratio to ceiling ${(tg / ceilingRate).toFixed(2)} (target >= 0.6)`);
-    console.log(`remote get, unencrypted:      ${fmt(plain, (r) => r.getRate)}  encrypted/unencrypted ${(tg / pg).toFixed(2)} (target >= 0.85)`);
+    console.log(`load average (1/5/15 min, ${os.cpus().length} cores) ${loads.join('; ')}`);
+    console.log(`ceiling, one hop between two processes (read -> loopback -> sha256 -> 1 MiB writes + fsync): ${ceiling.toFixed(1)} MiB/s (runs ${ceilings.map((c) => c.toFixed(0)).join(', ')})`);
+    console.log(`store, encrypted (TLS 1.3):   ${fmt(tls, (r) => r.storeRate)}  ratio to ceiling ${(ts / ceiling).toFixed(2)} (target >= 0.3)`);
+    console.log(`store, unencrypted:           ${fmt(plain, (r) => r.storeRate)}  ratio to ceiling ${(ps / ceiling).toFixed(2)}; encrypted/unencrypted ${(ts / ps).toFixed(2)} (target >= 0.85)`);
+    console.log(`remote get, encrypted (TLS):  ${fmt(tls, (r) => r.getRate)}  ratio to ceiling ${(tg / ceiling).toFixed(2)} (target >= 0.6)`);
+    console.log(`remote get, unencrypted:      ${fmt(plain, (r) => r.getRate)}  ratio to ceiling ${(pg / ceiling).toFixed(2)}; encrypted/unencrypted ${(tg / pg).toFixed(2)} (target >= 0.85)`);
     console.log(`size equal: ${[...tls, ...plain].every((r) => r.equal)}`);
     console.log(`client connect + TLS + handshake, median of 21: ${tls.map((r) => r.handshakeMs!.toFixed(1)).join(', ')} ms (target <= 15)`);
+    console.log(`p2p peers --db cold start: median ${median(peers)} ms (runs ${peers.join(', ')})`);
     for (const [label, runs] of [['encrypted', tls], ['unencrypted', plain]] as const) {
-      for (const line of runs[runs.length - 1].rss) console.log(`peak RSS, ${label}, ${line} (target <= 150)`);
+      const peak = (i: number) => Math.max(...runs.map((r) => r.rssMiB[i]));
+      runs[0].rss.forEach((role, i) => console.log(`peak RSS, ${label}, ${role}: ${peak(i).toFixed(1)} MiB, highest of ${runs.length} (target <= 150)`));
     }
+    if (profile) for (const [label, where] of tls[tls.length - 1].profiles) printHotFunctions(where, label, 25);
   } finally {
     await h.stopAll();
   }
