@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import { FileChunkEntity, FileEntity, ShareEntity, TombstoneEntity } from './entities';
+import { AbortedVersionEntity, FileChunkEntity, FileEntity, PreviousChunkEntity, ShareEntity, TombstoneEntity } from './entities';
+import { insertChunkRows, keepPrevious } from './previous-version';
 import { writeTransaction } from './write-lock';
 
 export interface FileManifest {
@@ -18,18 +19,17 @@ export interface FileManifest {
 /** A manifest's identity without its chunk list (listings). */
 export type FileSummary = Omit<FileManifest, 'chunks'> & { chunkCount: number };
 
-/** Rows per INSERT into file_chunks: three parameters each, far below SQLite's limit. */
-const CHUNK_ROWS_PER_INSERT = 500;
-
 /** The manifests this node holds; their chunk lists are rows of `file_chunks`. */
 @Injectable()
 export class FileRepository {
   private readonly repo: Repository<FileEntity>;
   private readonly chunkRows: Repository<FileChunkEntity>;
+  private readonly previousChunkRows: Repository<PreviousChunkEntity>;
 
   constructor(private readonly dataSource: DataSource) {
     this.repo = dataSource.getRepository(FileEntity);
     this.chunkRows = dataSource.getRepository(FileChunkEntity);
+    this.previousChunkRows = dataSource.getRepository(PreviousChunkEntity);
   }
 
   async get(key: string): Promise<FileManifest | null> {
@@ -65,9 +65,10 @@ export class FileRepository {
     return this.repo.count();
   }
 
-  /** Whether any held manifest names this chunk (one index lookup). */
+  /** Whether any held manifest, or a replaced version still kept, names this chunk (index lookups). */
   async isReferenced(hash: string): Promise<boolean> {
-    return (await this.chunkRows.findOne({ select: { key: true }, where: { hash } })) !== null;
+    if ((await this.chunkRows.findOne({ select: { key: true }, where: { hash } })) !== null) return true;
+    return (await this.previousChunkRows.findOne({ select: { key: true }, where: { hash } })) !== null;
   }
 
   /** Keys of the held manifests that name this chunk. */
@@ -90,25 +91,32 @@ export class FileRepository {
 
   /** Every distinct referenced chunk hash (tests and offline tools; timers use the lookups above). */
   async referencedChunkHashes(): Promise<Set<string>> {
-    const rows: Array<{ hash: string }> = await this.dataSource.query('SELECT DISTINCT "hash" FROM "file_chunks"');
+    const rows: Array<{ hash: string }> = await this.dataSource.query('SELECT "hash" FROM "file_chunks" UNION SELECT "hash" FROM "previous_chunks"');
     return new Set(rows.map((r) => r.hash));
   }
 
   /**
    * Makes `manifest` the held version of its key, with `holders` as its shares, in one
-   * transaction. Refused (false) when a tombstone is at least as new or a stored manifest is
-   * newer. The version already held is a confirmation (true): a version names one store, and
-   * anti-entropy may have copied it here before the store's own commit arrived.
-   * When given, `replaced` receives the chunk list of the version it replaced (to be freed).
+   * transaction. Refused (false) when a tombstone is at least as new, a stored manifest is
+   * newer, or this very version was aborted (its store failed). The version already held is a
+   * confirmation (true): a version names one store, and anti-entropy may have copied it here
+   * before the store's own commit arrived. The version it replaces is kept aside until that
+   * store's outcome is known (previous-version.ts). When given, `replaced` receives chunk lists
+   * this commit may have left unused (collection checks each).
    */
   saveManifest(manifest: FileManifest, holders: string[], replaced?: string[]): Promise<boolean> {
     return writeTransaction(this.dataSource, async (m) => {
       const tombstone = await m.getRepository(TombstoneEntity).findOneBy({ key: manifest.key });
       if (tombstone && tombstone.version >= manifest.version) return false;
+      if (await m.getRepository(AbortedVersionEntity).findOneBy({ key: manifest.key, version: manifest.version })) return false;
       const current = await m.getRepository(FileEntity).findOneBy({ key: manifest.key });
       if (current && current.version === manifest.version) return true;
       if (current && current.version > manifest.version) return false;
-      if (current && replaced) replaced.push(...(await chunkHashesOf(m, manifest.key)));
+      if (current) {
+        const chunks = await chunkHashesOf(m, manifest.key);
+        const displaced = await keepPrevious(m, current, chunks, Date.now());
+        replaced?.push(...chunks, ...displaced);
+      }
       await m.getRepository(FileEntity).save(toRow(manifest));
       await writeChunkRows(m, manifest.key, manifest.chunks);
       await replaceShares(m, manifest.key, manifest.version, holders);
@@ -134,11 +142,8 @@ export async function chunkHashesOf(m: EntityManager, key: string): Promise<stri
 }
 
 async function writeChunkRows(m: EntityManager, key: string, chunks: string[]): Promise<void> {
-  const table = m.getRepository(FileChunkEntity);
-  await table.delete({ key });
-  for (let i = 0; i < chunks.length; i += CHUNK_ROWS_PER_INSERT) {
-    await table.insert(chunks.slice(i, i + CHUNK_ROWS_PER_INSERT).map((hash, j) => ({ key, idx: i + j, hash })));
-  }
+  await m.getRepository(FileChunkEntity).delete({ key });
+  await insertChunkRows(m, FileChunkEntity, key, chunks);
 }
 
 export async function replaceShares(m: EntityManager, key: string, version: string, holders: string[]): Promise<void> {

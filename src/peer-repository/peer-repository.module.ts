@@ -6,9 +6,10 @@ import { KeyPageRepository } from './key-page.repository';
 import { NodeMetaRepository } from './node-meta.repository';
 import { PeerRepository } from './peer.repository';
 import { ShareRepository } from './share.repository';
+import { StoreOutcomeRepository } from './store-outcome.repository';
 import { TombstoneRepository } from './tombstone.repository';
 
-const REPOSITORIES = [PeerRepository, FileRepository, ShareRepository, TombstoneRepository, NodeMetaRepository, KeyPageRepository];
+const REPOSITORIES = [PeerRepository, FileRepository, ShareRepository, TombstoneRepository, NodeMetaRepository, KeyPageRepository, StoreOutcomeRepository];
 
 /**
  * The node's SQLite database and its repositories; global. The node opens the database before

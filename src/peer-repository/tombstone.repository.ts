@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, LessThan, Repository } from 'typeorm';
-import { FileEntity, TombstoneEntity } from './entities';
+import { FileEntity, PreviousVersionEntity, TombstoneEntity } from './entities';
 import { chunkHashesOf, removeManifestRows } from './file.repository';
+import { forgetPrevious } from './previous-version';
 import { serialized, writeTransaction } from './write-lock';
 
 export interface TombstoneRecord {
@@ -42,6 +43,12 @@ export class TombstoneRepository {
       const tombstones = m.getRepository(TombstoneEntity);
       const existing = await tombstones.findOneBy({ key });
       if (!existing || existing.version < version) await tombstones.save({ key, version, deletedAt: at });
+      // A replaced version kept for a possible abort must not outlive a newer delete.
+      const prev = await m.getRepository(PreviousVersionEntity).findOneBy({ key });
+      if (prev && prev.version < version) {
+        const chunks = await forgetPrevious(m, key);
+        freed?.push(...chunks);
+      }
       const manifest = await m.getRepository(FileEntity).findOneBy({ key });
       if (!manifest || manifest.version >= version) return false;
       if (freed) freed.push(...(await chunkHashesOf(m, key)));

@@ -31,6 +31,8 @@ import { RepairThrottle } from './repair-throttle';
 import { QuarantineService } from './quarantine.service';
 import { RepairTrigger } from './repair-trigger';
 import { TombstoneSettler, tombstoneExpired } from './tombstone-settler';
+import { AbortSettler } from './abort-settler';
+import { StoreOutcomeRepository } from '../peer-repository/store-outcome.repository';
 
 export interface SyncRoundResult {
   peer: string;
@@ -69,6 +71,8 @@ export class AntiEntropyService implements OnModuleDestroy {
     private readonly throttle: RepairThrottle,
     private readonly quarantine: QuarantineService,
     private readonly settler: TombstoneSettler,
+    private readonly abortSettler: AbortSettler,
+    private readonly outcomes: StoreOutcomeRepository,
   ) {
     const holdsData = async () => (await files.count()) > 0 || (await tombstones.count()) > 0;
     this.trigger = new RepairTrigger(config.repairGraceMs, holdsData, (peer) => this.runSoon(peer));
@@ -109,6 +113,7 @@ export class AntiEntropyService implements OnModuleDestroy {
       // Checked first: a node that has gone stale is quarantined before it pushes anything.
       const quarantined = this.quarantine.active;
       await this.settler.settle();
+      await this.abortSettler.settle();
       const alive = this.membership.alive().map((m) => m.nodeId);
       if (!quarantined) await this.handOff();
       if (this.membership.upIds().length === 1) await this.quarantine.alone();
@@ -132,7 +137,10 @@ export class AntiEntropyService implements OnModuleDestroy {
     }
   }
 
-  /** The entries this node has for keys placement gives to both it and `peer`. */
+  /**
+   * The entries this node has for keys placement gives to both it and `peer`, and every abort
+   * it holds (each member keeps them all: see abort-settler.ts).
+   */
   async sharedEntries(peer: string): Promise<SyncEntry[]> {
     const members = this.membership.repairPlacementIds(this.config.repairGraceMs);
     const self = this.identity.nodeId;
@@ -140,10 +148,11 @@ export class AntiEntropyService implements OnModuleDestroy {
       const holders = placeKey(key, members, this.config.replicas);
       return holders.includes(self) && holders.includes(peer);
     };
-    const [manifests, graves] = await Promise.all([this.files.versions(), this.tombstones.list()]);
+    const [manifests, graves, aborts] = await Promise.all([this.files.versions(), this.tombstones.list(), this.outcomes.list()]);
     return [
       ...manifests.filter((m) => both(m.key)).map((m): SyncEntry => ({ key: m.key, kind: 'm', version: m.version })),
       ...graves.filter((t) => both(t.key)).map((t): SyncEntry => ({ key: t.key, kind: 't', version: t.version })),
+      ...aborts.map((a): SyncEntry => ({ key: a.key, kind: 'a', version: a.version })),
     ];
   }
 
@@ -173,12 +182,15 @@ export class AntiEntropyService implements OnModuleDestroy {
     const quarantined = this.quarantine.active;
     // Nothing is ever dropped because the peer lacks it. A quarantined node pushes nothing; a
     // quarantined peer's entries wait for its release unless this node is quarantined too.
-    // An expired tombstone goes only where it still deletes something (see tombstone-settler).
-    const live = (e: SyncEntry, other: Set<string>) => e.kind === 'm' || other.has(e.key) || !tombstoneExpired(e.version, Date.now(), this.config.tombstoneTtlMs);
-    const theirKeys = new Set(reply.entries.map((e) => e.key));
-    const myKeys = new Set(mine.map((e) => e.key));
-    const pushes = quarantined ? [] : plan.push.filter((e) => live(e, theirKeys));
-    const pulls = reply.quarantined && !quarantined ? [] : plan.pull.filter((e) => live(e, myKeys));
+    // An expired tombstone goes only where it still deletes something (see tombstone-settler),
+    // an expired abort only where its version is held (abort-settler).
+    const held = (entries: SyncEntry[]) => ({ keys: new Set(entries.map((e) => e.key)), versions: new Set(entries.filter((e) => e.kind === 'm').map((e) => `${e.key}\u0000${e.version}`)) });
+    const live = (e: SyncEntry, other: ReturnType<typeof held>) =>
+      e.kind === 'm' || (e.kind === 't' ? other.keys.has(e.key) : other.versions.has(`${e.key}\u0000${e.version}`)) || !tombstoneExpired(e.version, Date.now(), this.config.tombstoneTtlMs);
+    const theirs = held(reply.entries);
+    const ours = held(mine);
+    const pushes = quarantined ? [] : plan.push.filter((e) => live(e, theirs));
+    const pulls = reply.quarantined && !quarantined ? [] : plan.pull.filter((e) => live(e, ours));
     let pushed = 0;
     let pulled = 0;
     let failed = 0;
@@ -216,6 +228,7 @@ export class AntiEntropyService implements OnModuleDestroy {
 
   private async push(peer: string, e: SyncEntry): Promise<void> {
     if (e.kind === 't') return this.router.tombstone(peer, e.key, e.version);
+    if (e.kind === 'a') return this.router.abort(peer, e.key, e.version);
     const manifest = await this.files.get(e.key);
     if (!manifest || manifest.version !== e.version) return; // changed since the digest
     await this.copyManifestTo(peer, manifest);
@@ -224,6 +237,10 @@ export class AntiEntropyService implements OnModuleDestroy {
   private async pull(peer: string, e: SyncEntry): Promise<void> {
     if (e.kind === 't') {
       await this.local.applyTombstone(e.key, e.version);
+      return;
+    }
+    if (e.kind === 'a') {
+      await this.local.applyAbort(e.key, e.version);
       return;
     }
     const report = await this.router.report(peer, e.key);

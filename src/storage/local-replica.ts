@@ -6,6 +6,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { FileManifest, FileRepository } from '../peer-repository/file.repository';
 import { TombstoneRepository } from '../peer-repository/tombstone.repository';
+import { AbortEffect, StoreOutcomeRepository } from '../peer-repository/store-outcome.repository';
 import { ChunkStore, PutOptions } from './chunk-store';
 import { ChunkGuard } from './chunk-guard';
 import { CopyCheck, ManifestReport } from './storage.types';
@@ -21,6 +22,7 @@ export class LocalReplica {
     readonly chunks: ChunkStore,
     private readonly files: FileRepository,
     private readonly tombstones: TombstoneRepository,
+    private readonly outcomes: StoreOutcomeRepository,
   ) {}
 
   /**
@@ -91,8 +93,35 @@ export class LocalReplica {
   }
 
   async report(key: string): Promise<ManifestReport> {
-    const [manifest, tombstone] = await Promise.all([this.files.get(key), this.tombstones.get(key)]);
-    return { manifest, tombstone: tombstone ? { key: tombstone.key, version: tombstone.version } : null };
+    const [manifest, tombstone, aborted] = await Promise.all([this.files.get(key), this.tombstones.get(key), this.outcomes.abortedVersions(key)]);
+    return { manifest, tombstone: tombstone ? { key: tombstone.key, version: tombstone.version } : null, ...(aborted.length ? { aborted } : {}) };
+  }
+
+  /** Versions of `key` whose stores failed, as far as this node knows. */
+  abortedVersions(key: string): Promise<string[]> {
+    return this.outcomes.abortedVersions(key);
+  }
+
+  /**
+   * A store reported as failed: `version` of `key` is refused from now on and removed if held,
+   * and the version it replaced here, when still kept, is the held version again.
+   */
+  async applyAbort(key: string, version: string): Promise<AbortEffect> {
+    const freed: string[] = [];
+    const effect = await this.outcomes.applyAbort(key, version, Date.now(), freed);
+    await this.collectGarbage(freed);
+    if (effect !== 'none') this.logger.log(`version ${version} of "${key}" aborted: ${effect === 'restored' ? 'the version it replaced is back' : 'removed'}`);
+    return effect;
+  }
+
+  /** A store of `version` was acknowledged: the version it replaced here is freed. */
+  async settleStore(key: string, version: string): Promise<void> {
+    await this.collectGarbage(await this.outcomes.settle(key, version));
+  }
+
+  /** Frees the replaced versions kept since before `cutoffMs` (their store's outcome never came). */
+  async expirePrevious(cutoffMs: number): Promise<number> {
+    return this.collectGarbage(await this.outcomes.expirePrevious(cutoffMs));
   }
 
   /** A store that failed or was abandoned: its chunks' pins come off and unused ones are freed. */
@@ -102,7 +131,7 @@ export class LocalReplica {
     return this.collectGarbage(unique);
   }
 
-  /** Rolls back a manifest a failed store left behind (only that exact version). */
+  /** Drops the held manifest of `key` if it is still `version` (a handed-off copy). */
   async dropManifest(key: string, version: string): Promise<boolean> {
     const current = await this.files.get(key);
     if (!current || current.version !== version) return false;

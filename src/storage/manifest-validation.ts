@@ -43,7 +43,7 @@ export function parseManifest(x: unknown): FileManifest {
  * make a key look deleted (or superseded) to the node that asked.
  */
 export function parseReport(x: unknown): ManifestReport {
-  const r = (typeof x === 'object' && x !== null ? x : {}) as { manifest?: unknown; tombstone?: unknown };
+  const r = (typeof x === 'object' && x !== null ? x : {}) as { manifest?: unknown; tombstone?: unknown; aborted?: unknown };
   let manifest: FileManifest | null = null;
   if (r.manifest) {
     try {
@@ -54,5 +54,11 @@ export function parseReport(x: unknown): ManifestReport {
   }
   const t = r.tombstone as { key?: unknown; version?: unknown } | null | undefined;
   const tombstone = t && typeof t.key === 'string' && isBelievableVersion(t.version) ? { key: t.key, version: t.version } : null;
-  return { manifest, tombstone };
+  // An abort only ever hides that one version, so a lying holder can hide a version from a
+  // reader (as by not answering) but never make an older or newer one win.
+  const aborted = Array.isArray(r.aborted) ? r.aborted.filter((v): v is string => isBelievableVersion(v)).slice(0, MAX_ABORTED) : [];
+  return { manifest, tombstone, ...(aborted.length ? { aborted } : {}) };
 }
+
+/** Aborted versions of one key a report may list (failed stores of one key are few). */
+const MAX_ABORTED = 256;

@@ -13,7 +13,7 @@ import { CopyCheck, ManifestReport, StoragePatterns } from './storage.types';
 import { ChunkCorruptError } from './storage.errors';
 import { DEFAULT_CHUNK_SIZE, sha256Hex } from './chunker';
 import { DigestReply, SyncPatterns } from './sync.types';
-import { DigestCursor, SyncEntry, parseCursor } from './sync-digest';
+import { DigestCursor, SyncEntry, isSyncKind, parseCursor } from './sync-digest';
 import { StorageProtocolError } from './storage-protocol.errors';
 import { parseReport } from './manifest-validation';
 import { ManifestStaging, SEGMENT_CHUNKS, completeChunks, laterSegments, toWire } from './manifest-segments';
@@ -99,12 +99,22 @@ export class ReplicaRouter {
     }
   }
 
-  async drop(nodeId: string, key: string, version: string): Promise<void> {
+  /** Aborts one version of a key on a node (see LocalReplica.applyAbort). */
+  async abort(nodeId: string, key: string, version: string): Promise<void> {
     if (this.isSelf(nodeId)) {
-      await this.local.dropManifest(key, version);
+      await this.local.applyAbort(key, version);
       return;
     }
-    await this.ask(nodeId, StoragePatterns.manifestDrop, { key, version }, CONTROL_TIMEOUT_MS);
+    await this.ask(nodeId, StoragePatterns.manifestAbort, { key, version }, CONTROL_TIMEOUT_MS);
+  }
+
+  /** Tells a holder the store of this version was acknowledged (see LocalReplica.settleStore). */
+  async settle(nodeId: string, key: string, version: string): Promise<void> {
+    if (this.isSelf(nodeId)) {
+      await this.local.settleStore(key, version);
+      return;
+    }
+    await this.ask(nodeId, StoragePatterns.manifestSettle, { key, version }, CONTROL_TIMEOUT_MS);
   }
 
   async tombstone(nodeId: string, key: string, version: string): Promise<void> {
@@ -167,5 +177,5 @@ export class ReplicaRouter {
 
 function isSyncEntry(x: unknown): x is SyncEntry {
   const e = x as SyncEntry;
-  return typeof e === 'object' && e !== null && typeof e.key === 'string' && (e.kind === 'm' || e.kind === 't') && isBelievableVersion(e.version);
+  return typeof e === 'object' && e !== null && typeof e.key === 'string' && isSyncKind(e.kind) && isBelievableVersion(e.version);
 }

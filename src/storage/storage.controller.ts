@@ -108,11 +108,20 @@ export class StorageController {
     return { staged: true };
   }
 
-  @MessagePattern(StoragePatterns.manifestDrop)
-  async manifestDrop(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
+  @MessagePattern(StoragePatterns.manifestAbort)
+  async manifestAbort(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
     requirePeer(ctx);
     const { key, version } = fields(msg, { key: 'string', version: 'string' });
-    return { dropped: await this.local.dropManifest(key, version) };
+    checkIncomingVersion(version);
+    return { effect: await this.local.applyAbort(key, version) };
+  }
+
+  @MessagePattern(StoragePatterns.manifestSettle)
+  async manifestSettle(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
+    requirePeer(ctx);
+    const { key, version } = fields(msg, { key: 'string', version: 'string' });
+    await this.local.settleStore(key, version);
+    return { settled: true };
   }
 
   @MessagePattern(StoragePatterns.tombstoneApply)

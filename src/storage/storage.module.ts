@@ -19,6 +19,7 @@ import { QuarantineService } from './quarantine.service';
 import { KeyListingService } from './key-listing.service';
 import { KeyListingController } from './key-listing.controller';
 import { TombstoneSettler } from './tombstone-settler';
+import { AbortSettler } from './abort-settler';
 
 @Module({
   imports: [TransportModule, GossipModule],
@@ -44,6 +45,7 @@ import { TombstoneSettler } from './tombstone-settler';
     QuarantineService,
     KeyListingService,
     TombstoneSettler,
+    AbortSettler,
   ],
   exports: [StorageService, LocalReplica, AntiEntropyService, ScrubService, QuarantineService, KeyListingService],
 })

@@ -5,8 +5,8 @@
  * Store: the client streams chunks in order; each verified chunk is written to every holder
  * still in the store (in parallel; a holder that fails drops out) before the client gets its
  * ack, so at most one chunk per client is in memory here. Commit writes the manifest to the
- * holders; the store is acknowledged when a write quorum confirmed, otherwise the confirmed
- * manifests are rolled back and the client gets QuorumNotReachedError: no half-visible file.
+ * holders; the store is acknowledged when a write quorum confirmed, otherwise the
+ * version is aborted everywhere (abortVersion) and the client gets QuorumNotReachedError.
  *
  * Get: the newest manifest among the holders (a newer tombstone means deleted), then each
  * chunk from this node if held, else from the holders in turn, verified.
@@ -149,12 +149,7 @@ export class StorageService implements OnModuleDestroy {
     const confirmed = holders.filter((_, i) => results[i].status === 'fulfilled' && (results[i] as PromiseFulfilledResult<boolean>).value);
     const refused = results.some((r) => r.status === 'fulfilled' && !r.value);
     if (refused || confirmed.length < session.writeQuorum) {
-      // Roll back: a store that is not acknowledged leaves no visible copy anywhere. Not only
-      // the holders that confirmed: one whose reply was lost, or one anti-entropy copied the
-      // manifest to meanwhile, must not keep this version and spread it back later. A drop
-      // removes only this exact version, so asking every member that is up is safe.
-      const everyone = [...new Set([...confirmed, ...this.membership.upIds()])];
-      await Promise.allSettled(everyone.map((id) => this.router.drop(id, manifest.key, manifest.version)));
+      await this.abortVersion(manifest.key, manifest.version, confirmed);
       if (refused) {
         // A holder already has a newer version or a newer delete of this key: last writer wins,
         // and this writer is told so instead of being silently overwritten.
@@ -164,6 +159,7 @@ export class StorageService implements OnModuleDestroy {
       throw new QuorumNotReachedError(session.key, confirmed.length, session.writeQuorum);
     }
     this.logger.log(`stored "${session.key}" (${size} bytes, ${manifest.chunks.length} chunks) on ${confirmed.length}/${session.holders.length} holders`);
+    await this.settleVersion(manifest.key, manifest.version, confirmed);
     return {
       key: session.key,
       version: session.version,
@@ -174,6 +170,34 @@ export class StorageService implements OnModuleDestroy {
       confirmed,
       writeQuorum: session.writeQuorum,
     };
+  }
+
+  /**
+   * A store that is not acknowledged leaves no trace that can win later: an abort record for
+   * exactly its version, here first, then on every member that is up (not only the holders that
+   * confirmed: one whose reply was lost, or one anti-entropy copied the manifest to meanwhile,
+   * must not keep it). Each removes the version if held and puts back the version it replaced;
+   * anti-entropy carries the record to the members that missed it, and a commit or copy of the
+   * version arriving later is refused. It touches no other version, so asking everyone is safe.
+   */
+  private async abortVersion(key: string, version: string, confirmed: string[]): Promise<void> {
+    await this.local.applyAbort(key, version);
+    const everyone = [...new Set([...confirmed, ...this.membership.upIds()])].filter((id) => !this.router.isSelf(id));
+    const results = await Promise.allSettled(everyone.map((id) => this.router.abort(id, key, version)));
+    const missed = results.filter((r) => r.status === 'rejected').length;
+    if (missed) this.logger.warn(`abort of version ${version} of "${key}" did not reach ${missed} member(s) yet; anti-entropy will carry it`);
+  }
+
+  /**
+   * An acknowledged store: its holders may free the version it replaced (kept for an abort).
+   * Here at once; the other holders are told without waiting (one that misses it frees it
+   * after PREVIOUS_HOLD_MS).
+   */
+  private async settleVersion(key: string, version: string, confirmed: string[]): Promise<void> {
+    if (confirmed.some((id) => this.router.isSelf(id))) await this.local.settleStore(key, version).catch(() => undefined);
+    for (const id of confirmed.filter((h) => !this.router.isSelf(h))) {
+      this.router.settle(id, key, version).catch((err) => this.logger.debug(`settle of "${key}" at ${id.slice(0, 8)}: ${describeError(err)}`));
+    }
   }
 
   /**
@@ -366,14 +390,20 @@ export class StorageService implements OnModuleDestroy {
     return { received: session.chunkHashes.length };
   }
 
+  /**
+   * The newest manifest and tombstone of a key among these nodes. A version any of them (or
+   * this node) knows as aborted is passed over: a holder that missed the abort may still have it.
+   */
   private async lookup(key: string, nodeIds: string[]): Promise<ManifestReport> {
-    const reports = await Promise.allSettled(nodeIds.map((id) => this.router.report(id, key)));
+    const [reports, abortedHere] = await Promise.all([Promise.allSettled(nodeIds.map((id) => this.router.report(id, key))), this.local.abortedVersions(key)]);
+    const aborted = new Set(abortedHere);
+    for (const r of reports) if (r.status === 'fulfilled') r.value?.aborted?.forEach((v) => aborted.add(v));
     let manifest: FileManifest | null = null;
     let tombstone: ManifestReport['tombstone'] = null;
     const holders = new Map<string, string[]>();
     reports.forEach((r, i) => {
       if (r.status !== 'fulfilled' || !r.value) return;
-      const m = r.value.manifest;
+      const m = r.value.manifest && !aborted.has(r.value.manifest.version) ? r.value.manifest : null;
       if (m && (!manifest || compareVersions(m.version, manifest.version) > 0)) manifest = m;
       if (m) holders.set(m.version, [...(holders.get(m.version) ?? []), nodeIds[i]]);
       const t = r.value.tombstone;

@@ -11,7 +11,10 @@ export const StoragePatterns = {
   chunkRelease: 'storage.chunk.release',
   manifestCommit: 'storage.manifest.commit',
   manifestGet: 'storage.manifest.get',
-  manifestDrop: 'storage.manifest.drop',
+  /** A store failed: its exact version is refused and removed everywhere (an abort record). */
+  manifestAbort: 'storage.manifest.abort',
+  /** A store was acknowledged: the version it replaced need not be kept. */
+  manifestSettle: 'storage.manifest.settle',
   /** A segment of a held manifest's chunk list (manifest-segments.ts). */
   manifestChunks: 'storage.manifest.chunks',
   /** A later segment of a manifest's chunk list, ahead of its commit. */
@@ -52,6 +55,8 @@ export interface DeleteResult {
 export interface ManifestReport {
   manifest: FileManifest | null;
   tombstone: { key: string; version: string } | null;
+  /** Versions of the key whose stores failed (never served, whoever holds one). */
+  aborted?: string[];
 }
 
 /** Where a key's copies are (GET /v1/files/:key/replicas). */

@@ -4,6 +4,7 @@ import { BUCKETS, DigestCursor, bucketDigests, bucketOf, differingBuckets, diges
 
 const m = (key: string, version: string): SyncEntry => ({ key, kind: 'm', version });
 const t = (key: string, version: string): SyncEntry => ({ key, kind: 't', version });
+const a = (key: string, version: string): SyncEntry => ({ key, kind: 'a', version });
 
 describe('sync digests', () => {
   it('are equal for the same entries in any order and differ only in the touched bucket', () => {
@@ -57,5 +58,17 @@ describe(digestPage.name, () => {
 
   it('needs no cursor when everything fits', () => {
     assert.deepEqual(digestPage(entries.slice(0, 3), undefined).next, undefined);
+  });
+
+  it('exchanges aborts either side lacks and never moves an aborted version', () => {
+    // Here the failed version 5 was aborted and 4 is back; there the holder that missed the abort still has 5.
+    const plan = planSync([m('k', '4'), a('k', '5')], [m('k', '5')]);
+    assert.deepEqual(plan.push, [a('k', '5'), m('k', '4')]);
+    assert.deepEqual(plan.pull, []);
+    const back = planSync([m('k', '5')], [m('k', '4'), a('k', '5')]);
+    assert.deepEqual(back.pull, [a('k', '5'), m('k', '4')]);
+    assert.deepEqual(back.push, []);
+    // An abort hides only its own version: a newer manifest still wins.
+    assert.deepEqual(planSync([m('k', '6'), a('k', '5')], [m('k', '4'), a('k', '5')]), { push: [m('k', '6')], pull: [] });
   });
 });

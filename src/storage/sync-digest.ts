@@ -2,7 +2,7 @@
  * Anti-entropy digests (pure). Two nodes compare what they both should hold without sending
  * full lists: the keys placed on both are split into 64 buckets by hash; each bucket's
  * digest is a SHA-256 over its sorted "key, kind, version" lines (kind: m = manifest,
- * t = tombstone). Only buckets whose digests differ are exchanged in full, so a converged
+ * t = tombstone, a = abort of exactly that version). Only buckets whose digests differ are exchanged in full, so a converged
  * pair costs 64 hashes per round. The entries of the differing buckets travel in pages of at
  * most DIGEST_PAGE_BYTES of JSON (digestPage), so no reply grows with the store.
  */
@@ -11,10 +11,16 @@ import { compareVersions } from './version';
 
 export const BUCKETS = 64;
 
+export type SyncKind = 'm' | 't' | 'a';
+
 export interface SyncEntry {
   key: string;
-  kind: 'm' | 't';
+  kind: SyncKind;
   version: string;
+}
+
+export function isSyncKind(x: unknown): x is SyncKind {
+  return x === 'm' || x === 't' || x === 'a';
 }
 
 export function bucketOf(key: string): number {
@@ -38,11 +44,13 @@ export function differingBuckets(mine: readonly string[], theirs: readonly strin
 }
 
 /**
- * Reduces entries to the newest per key: a tombstone at least as new as a manifest wins.
+ * Reduces manifests and tombstones to the newest per key: a tombstone at least as new as a
+ * manifest wins (aborts are not versions of the file: they are compared on their own).
  */
 export function newestPerKey(entries: readonly SyncEntry[]): Map<string, SyncEntry> {
   const out = new Map<string, SyncEntry>();
   for (const e of entries) {
+    if (e.kind === 'a') continue;
     const cur = out.get(e.key);
     const c = cur ? compareVersions(e.version, cur.version) : 1;
     if (!cur || c > 0 || (c === 0 && e.kind === 't')) out.set(e.key, e);
@@ -57,12 +65,21 @@ export interface SyncPlan {
   pull: SyncEntry[];
 }
 
-/** What to exchange for the differing buckets, given both sides' entries in them. */
+const abortId = (e: SyncEntry) => `${e.key}\u0000${e.version}`;
+
+/**
+ * What to exchange for the differing buckets, given both sides' entries in them. Aborts either
+ * side lacks go first (each side keeps every abort); a manifest of a version either side has
+ * aborted is neither sent nor fetched: the abort removes it where it is held.
+ */
 export function planSync(mine: readonly SyncEntry[], theirs: readonly SyncEntry[]): SyncPlan {
-  const a = newestPerKey(mine);
-  const b = newestPerKey(theirs);
-  const push: SyncEntry[] = [];
-  const pull: SyncEntry[] = [];
+  const myAborts = new Set(mine.filter((e) => e.kind === 'a').map(abortId));
+  const theirAborts = new Set(theirs.filter((e) => e.kind === 'a').map(abortId));
+  const live = (e: SyncEntry) => e.kind !== 'm' || !(myAborts.has(abortId(e)) || theirAborts.has(abortId(e)));
+  const a = newestPerKey(mine.filter(live));
+  const b = newestPerKey(theirs.filter(live));
+  const push: SyncEntry[] = mine.filter((e) => e.kind === 'a' && !theirAborts.has(abortId(e)));
+  const pull: SyncEntry[] = theirs.filter((e) => e.kind === 'a' && !myAborts.has(abortId(e)));
   for (const [key, e] of a) {
     const o = b.get(key);
     if (!o || compareVersions(e.version, o.version) > 0 || (e.version === o.version && e.kind === 't' && o.kind === 'm')) push.push(e);
@@ -80,13 +97,13 @@ export const DIGEST_PAGE_BYTES = 512 * 1024;
 /** Where the next page starts: after this entry in (bucket, key, kind) order. */
 export interface DigestCursor {
   key: string;
-  kind: 'm' | 't';
+  kind: SyncKind;
 }
 
 /** A cursor off the wire, or undefined when it is not one. */
 export function parseCursor(x: unknown): DigestCursor | undefined {
   const c = x as DigestCursor | undefined;
-  return c && typeof c === 'object' && typeof c.key === 'string' && (c.kind === 'm' || c.kind === 't') ? { key: c.key, kind: c.kind } : undefined;
+  return c && typeof c === 'object' && typeof c.key === 'string' && isSyncKind(c.kind) ? { key: c.key, kind: c.kind } : undefined;
 }
 
 function orderOf(e: DigestCursor): [number, string, string] {

@@ -42,7 +42,8 @@ describe('orphan chunks', () => {
       const { ScrubService } = await import('../../src/storage/scrub.service');
       const { LocalReplica } = await import('../../src/storage/local-replica');
       const { TombstoneRepository } = await import('../../src/peer-repository/tombstone.repository');
-      const local = new LocalReplica(chunks, files, new TombstoneRepository(ds));
+      const { StoreOutcomeRepository } = await import('../../src/peer-repository/store-outcome.repository');
+      const local = new LocalReplica(chunks, files, new TombstoneRepository(ds), new StoreOutcomeRepository(ds));
       const sut = new ScrubService({ replicas: 1 } as never, local, files, {} as never, {} as never, {} as never);
       assert.equal(await sut.sweepOrphans(), 1);
       assert.equal(await chunks.has(orphans[0]), false);

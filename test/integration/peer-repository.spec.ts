@@ -8,6 +8,7 @@ import { NodeMetaRepository } from '../../src/peer-repository/node-meta.reposito
 import { PeerRepository } from '../../src/peer-repository/peer.repository';
 import { ShareRepository } from '../../src/peer-repository/share.repository';
 import { TombstoneRepository } from '../../src/peer-repository/tombstone.repository';
+import { StoreOutcomeRepository } from '../../src/peer-repository/store-outcome.repository';
 import { removeDir, tmpDir } from '../helpers/tmp-dir';
 
 const manifest = (key: string, version: string): FileManifest => ({
@@ -79,6 +80,37 @@ describe('peer repositories on SQLite', () => {
     assert.equal(await graves.applyDelete('k', '003'), false);
     assert.equal((await graves.get('k'))?.version, '003');
     assert.equal(await graves.deleteOlderThan(Date.now() + 1), 1);
+  });
+
+  it('an abort removes exactly its version and puts back the one it replaced', async () => {
+    const { ds } = await db();
+    const files = new FileRepository(ds);
+    const outcomes = new StoreOutcomeRepository(ds);
+    const graves = new TombstoneRepository(ds);
+    const v1 = { ...manifest('k', '001'), chunks: ['1'.repeat(64)] };
+    const v2 = { ...manifest('k', '002'), chunks: ['2'.repeat(64)] };
+    assert.equal(await files.saveManifest(v1, ['n1', 'n2']), true);
+    assert.equal(await files.saveManifest(v2, ['n1']), true);
+    assert.equal(await files.isReferenced('1'.repeat(64)), true, 'the replaced version keeps its chunks until the outcome is known');
+    const freed: string[] = [];
+    assert.equal(await outcomes.applyAbort('k', '002', Date.now(), freed), 'restored');
+    assert.deepEqual(freed, ['2'.repeat(64)]);
+    assert.deepEqual(await files.get('k'), v1);
+    assert.equal(await files.saveManifest(v2, ['n1']), false, 'the aborted version is refused when it arrives again');
+    assert.equal(await outcomes.applyAbort('k', '002', Date.now(), []), 'none', 'an abort is applied once');
+    assert.deepEqual(await outcomes.abortedVersions('k'), ['002']);
+    const v3 = { ...manifest('k', '003'), chunks: ['3'.repeat(64)] };
+    assert.equal(await files.saveManifest(v3, ['n1']), true, 'a newer version is not touched by the abort');
+    assert.deepEqual(await outcomes.settle('k', '003'), ['1'.repeat(64)], 'an acknowledged store frees the version it replaced');
+    assert.equal(await files.isReferenced('1'.repeat(64)), false);
+    assert.equal(await outcomes.applyAbort('k', '003', Date.now(), []), 'removed', 'nothing kept to put back');
+    assert.equal(await files.get('k'), null);
+    assert.equal(await files.saveManifest(v1, ['n1']), true);
+    assert.equal(await files.saveManifest({ ...manifest('k', '004'), chunks: ['4'.repeat(64)] }, ['n1']), true);
+    await graves.applyDelete('k', '005');
+    assert.equal(await files.isReferenced('1'.repeat(64)), false, 'a delete frees the kept version too');
+    assert.equal(await outcomes.drop('k', '002'), true);
+    assert.deepEqual(await outcomes.abortedVersions('k'), ['003']);
   });
 
   it('keeps the node id across reopening', async () => {

@@ -109,7 +109,7 @@ describe('secure transport', () => {
     const connect = () => PeerConnection.connect(a.p2p, { local, security: new TransportSecurity(undefined) });
     const memberRequests: Array<[string, object]> = [
       ['storage.tombstone.apply', { key: 'keep', version: '~' }],
-      ['storage.manifest.drop', { key: 'keep' }],
+      ['storage.manifest.abort', { key: 'keep' }],
       ['storage.sync.digest', {}],
       ['storage.chunk.get', { hash: '0'.repeat(64) }],
     ];
