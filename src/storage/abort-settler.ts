@@ -20,6 +20,7 @@ import { NodeIdentity } from '../transport/node-identity';
 import { LocalReplica } from './local-replica';
 import { placeKey } from './placement';
 import { ReplicaRouter } from './replica-router';
+import { RoundRobin } from './round-robin';
 import { tombstoneExpired } from './tombstone-settler';
 
 export const ABORTS_PER_ROUND = 50;
@@ -33,7 +34,7 @@ export const PREVIOUS_HOLD_MS = 10 * 60_000;
 @Injectable()
 export class AbortSettler {
   private readonly logger = new Logger('AntiEntropy');
-  private cursor = 0;
+  private readonly batches = new RoundRobin();
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
@@ -48,9 +49,7 @@ export class AbortSettler {
   async settle(now = Date.now()): Promise<number> {
     await this.local.expirePrevious(now - PREVIOUS_HOLD_MS);
     const due = (await this.outcomes.list()).filter((a) => tombstoneExpired(a.version, now, this.config.tombstoneTtlMs));
-    this.cursor = due.length ? this.cursor % due.length : 0;
-    const batch = [...due.slice(this.cursor), ...due.slice(0, this.cursor)].slice(0, ABORTS_PER_ROUND);
-    this.cursor += batch.length;
+    const batch = this.batches.take(due, ABORTS_PER_ROUND);
     const known = this.membership.knownIds();
     const up = new Set(this.membership.upIds());
     const dropped = await Promise.all(

@@ -19,6 +19,7 @@ import { TombstoneRecord, TombstoneRepository } from '../peer-repository/tombsto
 import { NodeIdentity } from '../transport/node-identity';
 import { placeKey } from './placement';
 import { ReplicaRouter } from './replica-router';
+import { RoundRobin } from './round-robin';
 import { ManifestReport } from './storage.types';
 import { compareVersions, parseVersion } from './version';
 
@@ -43,8 +44,7 @@ export function holderNeed(report: ManifestReport, version: string, expired: boo
 @Injectable()
 export class TombstoneSettler {
   private readonly logger = new Logger('AntiEntropy');
-  /** Where the next pass starts in the list of tombstones due. */
-  private cursor = 0;
+  private readonly batches = new RoundRobin();
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
@@ -63,10 +63,7 @@ export class TombstoneSettler {
     const due = (await this.tombstones.list())
       .map((t) => ({ t, expired: tombstoneExpired(t.version, now, this.config.tombstoneTtlMs) }))
       .filter(({ t, expired }) => expired || !placeKey(t.key, repair, this.config.replicas).includes(self));
-    // Start where the last pass stopped, so tombstones that cannot settle yet do not starve the rest.
-    this.cursor = due.length ? this.cursor % due.length : 0;
-    const batch = [...due.slice(this.cursor), ...due.slice(0, this.cursor)].slice(0, TOMBSTONES_PER_ROUND);
-    this.cursor += batch.length;
+    const batch = this.batches.take(due, TOMBSTONES_PER_ROUND);
     const dropped = await Promise.all(
       batch.map(async ({ t, expired }) => {
         const holders = placeKey(t.key, known, this.config.replicas).filter((id) => id !== self);
