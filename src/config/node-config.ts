@@ -54,6 +54,8 @@ export interface NodeConfig {
   repairBandwidth: number;
   /** Bytes per chunk of the files this node coordinates the store of (256 B to 1 MiB). */
   chunkSize: number;
+  /** An HTTP connection that sends and receives nothing this long is closed (no whole-request deadline). */
+  httpIdleTimeoutMs: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
   /** The S3 endpoint (src/s3). */
@@ -73,6 +75,7 @@ export const SERVE_DEFAULTS = {
   repairGrace: '60s',
   repairBandwidth: '0',
   chunkSize: '1MiB',
+  httpIdleTimeout: '120s',
   logLevel: 'info',
   logFormat: 'text',
 } as const;
@@ -151,6 +154,7 @@ const serveSchema = z.object({
     if (b === undefined || b < MIN_CHUNK_SIZE || b > DEFAULT_CHUNK_SIZE) ctx.addIssue({ code: 'custom', message: `--chunk-size "${s}" must be a size from 256 to 1MiB` });
     return b ?? DEFAULT_CHUNK_SIZE;
   }),
+  httpIdleTimeout: duration('http-idle-timeout'),
   logLevel: oneOf('log-level', ['error', 'warn', 'info', 'debug', 'verbose'] as const),
   logFormat: oneOf('log-format', ['text', 'json'] as const),
 });
@@ -194,6 +198,7 @@ export function parseNodeConfig(raw: RawOptions): NodeConfig {
     repairGraceMs: o.repairGrace,
     repairBandwidth: o.repairBandwidth,
     chunkSize: o.chunkSize,
+    httpIdleTimeoutMs: o.httpIdleTimeout,
     logLevel: o.logLevel,
     logFormat: o.logFormat,
     s3,

@@ -8,6 +8,7 @@ import type { Request, Response } from 'express';
 import { FileRepository } from '../peer-repository/file.repository';
 import { StorageService } from '../storage/storage.service';
 import { QuarantineService } from '../storage/quarantine.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { ApiTokenGuard } from './api-token.guard';
 import { P2pErrorFilter } from './p2p-error.filter';
 import { parseRange } from '../common/byte-range';
@@ -20,6 +21,7 @@ export class FilesController {
     private readonly storage: StorageService,
     private readonly files: FileRepository,
     private readonly quarantine: QuarantineService,
+    private readonly metrics: MetricsService,
   ) {}
 
   @Get()
@@ -70,14 +72,19 @@ export class FilesController {
     res.setHeader('Content-Length', String(Math.max(0, end - start + 1)));
     const first = Math.floor(start / manifest.chunkSize);
     const last = Math.floor(end / manifest.chunkSize);
-    for (let i = first; i <= last && manifest.size > 0; i++) {
-      const data = await this.storage.chunk(manifest.key, manifest.chunks[i]);
-      const offset = i * manifest.chunkSize;
-      const slice = data.subarray(Math.max(0, start - offset), Math.min(data.length, end - offset + 1));
-      if (!res.write(slice)) await drainedOrClosed(res);
-      if (res.destroyed || res.writableEnded) return;
+    this.metrics.httpDownloads.inc();
+    try {
+      for (let i = first; i <= last && manifest.size > 0; i++) {
+        const data = await this.storage.chunk(manifest.key, manifest.chunks[i]);
+        const offset = i * manifest.chunkSize;
+        const slice = data.subarray(Math.max(0, start - offset), Math.min(data.length, end - offset + 1));
+        if (!res.write(slice)) await drainedOrClosed(res);
+        if (res.destroyed || res.writableEnded) return;
+      }
+      res.end();
+    } finally {
+      this.metrics.httpDownloads.dec();
     }
-    res.end();
   }
 
   @Delete(':key')

@@ -34,6 +34,7 @@ export class MetricsService {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [this.registry],
   });
+  readonly httpDownloads = new Gauge({ name: 'p2p_http_downloads_in_progress', help: 'File bodies being sent over the HTTP API (GET) right now', registers: [this.registry] });
   readonly storedBytes = new Gauge({ name: 'p2p_stored_bytes', help: 'Bytes of chunk data on this node', registers: [this.registry] });
   readonly chunks = new Gauge({ name: 'p2p_chunks', help: 'Chunks stored on this node', registers: [this.registry] });
   readonly files = new Gauge({ name: 'p2p_files', help: 'File manifests held by this node', registers: [this.registry] });

@@ -97,9 +97,6 @@ export async function runNode(config: NodeConfig): Promise<void> {
   log.log('stopped');
 }
 
-/** An HTTP connection idle (no byte either way) this long is closed. */
-const HTTP_IDLE_MS = 120_000;
-
 async function listenHttp(app: INestApplication, config: NodeConfig): Promise<string> {
   if (config.http === 'off') {
     await app.init();
@@ -107,9 +104,10 @@ async function listenHttp(app: INestApplication, config: NodeConfig): Promise<st
   }
   const server = app.getHttpServer() as Server;
   // No deadline for a whole request (Node's default of 300 s cut uploads and downloads of large
-  // files): a connection is closed instead when it sends and receives nothing for HTTP_IDLE_MS.
+  // files): a connection is closed instead when it sends and receives nothing for
+  // --http-idle-timeout (120 s by default).
   server.requestTimeout = 0;
-  server.setTimeout(HTTP_IDLE_MS);
+  server.setTimeout(config.httpIdleTimeoutMs);
   await app.listen(config.http.port, config.http.host || '0.0.0.0');
   const addr = server.address() as AddressInfo;
   const host = config.http.host || '127.0.0.1';

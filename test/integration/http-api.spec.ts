@@ -10,7 +10,7 @@ const json = (r: Response): Promise<any> => r.json();
 
 const METRICS = [
   'p2p_members', 'p2p_messages_total', 'p2p_message_bytes_total', 'p2p_handshake_failures_total', 'p2p_transport_errors_total',
-  'p2p_connections', 'p2p_operations_total', 'p2p_operation_duration_seconds', 'p2p_stored_bytes', 'p2p_chunks', 'p2p_files',
+  'p2p_connections', 'p2p_operations_total', 'p2p_operation_duration_seconds', 'p2p_http_downloads_in_progress', 'p2p_stored_bytes', 'p2p_chunks', 'p2p_files',
   'p2p_under_replicated_keys', 'p2p_repair_queue_depth', 'p2p_repairs_total', 'p2p_scrub_errors_total', 'p2p_scrub_pass_duration_seconds', 'p2p_anti_entropy_rounds_total',
   'p2p_peer_state_changes_total', 'p2p_disk_free_bytes', 'p2p_disk_total_bytes', 'p2p_node_info', 'p2p_ready',
 ];

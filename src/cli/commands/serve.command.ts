@@ -103,6 +103,11 @@ export class ServeCommand extends CommandRunner {
     return v;
   }
 
+  @Option({ flags: '--http-idle-timeout <duration>', description: 'close an HTTP connection idle this long; no deadline for a whole request (default 120s)', env: 'P2P_HTTP_IDLE_TIMEOUT' })
+  parseHttpIdleTimeout(v: string) {
+    return v;
+  }
+
   @Option({ flags: '--repair-bandwidth <size>', description: 'repair traffic limit per second, e.g. 50MiB (default 0 = unlimited)', env: 'P2P_REPAIR_BANDWIDTH' })
   parseRepairBandwidth(v: string) {
     return v;
