@@ -8,6 +8,7 @@ import { NodeRef, SwimMessage } from './messages';
 import { SwimOutput } from './output';
 import { suspicionBounds } from './suspicion';
 import { InvalidSwimConfigError } from './swim.errors';
+import { encodeBody } from '../../transport/codec/body';
 
 const config: SwimConfig = GOSSIP_PRESETS.lan;
 const T0 = 1_000_000;
@@ -104,6 +105,27 @@ describe(SwimMembership.name, () => {
       assert.ok(others.length >= 2 && others.every((id) => ['a', 'b', 'c'].includes(id!)), `the news went to ${others.join(', ') || 'nobody'}`);
       const heardFromAMember = sut.receive(gossip('a', [upd('d', 'alive')]), T0 + 2);
       assert.deepEqual(sent(heardFromAMember, 'gossip'), [], 'news from a third party waits for the gossip tick');
+    });
+
+    it('sends a member list of any length in push-pulls that each fit a message, and the receiver learns every member', () => {
+      // 20,000 members ever seen, with real-sized ids and addresses: one list would be about 2 MiB of JSON.
+      const id = (i: number) => i.toString(16).padStart(32, '0');
+      const known: Member[] = Array.from({ length: 20_000 }, (_, i) => ({ nodeId: id(i), address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:3000`, state: 'alive', incarnation: 7, lastChange: 0 }));
+      const big = new SwimMembership({ self: { nodeId: 'big', address: 'big.test:3000', incarnation: 0 }, config, now: T0, random: seededRandom(1), known });
+      const other = build([]);
+      const answer = sent(big.receive({ type: 'push-pull', reply: false, from: ref('other'), members: [upd('other', 'alive')] }, T0), 'push-pull');
+      assert.ok(answer.length > 1, 'the list went in one message');
+      for (const s of answer) {
+        assert.equal(s.to, 'other.test:3000');
+        assert.ok(s.message.type === 'push-pull' && s.message.reply, 'a part of an answer asked for an answer');
+        assert.doesNotThrow(() => encodeBody(s.message), 'a push-pull part does not fit a message');
+        other.receive(JSON.parse(JSON.stringify(s.message)) as SwimMessage, T0 + 1);
+      }
+      assert.equal(other.members().length, big.members().length + 1, 'every member of the sender, and the sender');
+      // Asking for a list: only the first part asks for an answer (one answer per exchange).
+      const ask = sent(big.join(['seed.test:3000'], T0 + 2), 'push-pull');
+      assert.ok(ask.length > 1 && ask.every((s) => encodeBody(s.message).length < 1024 * 1024));
+      assert.deepEqual(ask.map((s) => s.message.type === 'push-pull' && s.message.reply), [false, ...new Array(ask.length - 1).fill(true)]);
     });
 
     it('keeps retrying its seeds until one answers', () => {

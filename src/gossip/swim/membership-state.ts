@@ -24,7 +24,7 @@
 import { GossipPresetName, GOSSIP_PRESETS, SwimConfig, validateSwimConfig } from '../gossip.presets';
 import { LocalHealth } from './awareness';
 import { isBelievableIncarnation } from './incarnation-bound';
-import { Member, toUpdate } from './member';
+import { Member, MemberUpdate, toUpdate } from './member';
 import { MembershipView } from './membership-view';
 import { SwimMessage } from './messages';
 import { MembershipEvent, OutgoingMessage, SwimOutput, emptyOutput } from './output';
@@ -89,7 +89,7 @@ export class SwimMembership {
     this.seeds = seedAddresses.filter((a) => a !== this.view.self().address);
     this.joinPending = this.seeds.length > 0;
     const out = emptyOutput();
-    for (const address of this.seeds) out.send.push(this.pushPull(address, undefined, false));
+    for (const address of this.seeds) out.send.push(...this.pushPull(address, undefined, false));
     this.nextPushPullAt = now + (this.view.table.liveCount() === 0 ? this.config.probeIntervalMs : pushPullInterval(this.config, this.view.size()));
     return out;
   }
@@ -110,7 +110,7 @@ export class SwimMembership {
         const m = this.view.table.get(id)!;
         out.send.push(this.direct(m.address, id, { type: 'gossip' }, [toUpdate(m)]));
       }
-      if (!message.reply) out.send.push(this.pushPull(from.address, from.nodeId, true));
+      if (!message.reply) out.send.push(...this.pushPull(from.address, from.nodeId, true));
       else if (this.joinPending && this.seeds.includes(from.address)) this.joinPending = false;
     } else {
       for (const u of message.updates) this.view.apply(u, now, out.events, from.nodeId);
@@ -247,15 +247,15 @@ export class SwimMembership {
     if (table.liveCount() === 0) {
       // Alone: keep knocking at the seeds, faster than the push-pull period, until one answers.
       this.nextPushPullAt = now + this.config.probeIntervalMs;
-      for (const address of this.seeds) send.push(this.pushPull(address, undefined, false));
+      for (const address of this.seeds) send.push(...this.pushPull(address, undefined, false));
       const dead = table.randomDead(this.random);
-      if (dead && !this.seeds.includes(dead.address)) send.push(this.pushPull(dead.address, dead.nodeId, false));
+      if (dead && !this.seeds.includes(dead.address)) send.push(...this.pushPull(dead.address, dead.nodeId, false));
       return;
     }
-    if (this.joinPending) for (const address of this.seeds) send.push(this.pushPull(address, undefined, false));
+    if (this.joinPending) for (const address of this.seeds) send.push(...this.pushPull(address, undefined, false));
     const reconnect = table.deadCount() > 0 && this.random() < table.deadCount() / table.liveCount();
     const partner = (reconnect ? table.randomDead(this.random) : undefined) ?? table.sampleLive(1, this.random, () => true)[0];
-    if (partner) send.push(this.pushPull(partner.address, partner.nodeId, false));
+    if (partner) send.push(...this.pushPull(partner.address, partner.nodeId, false));
   }
 
   /**
@@ -268,7 +268,7 @@ export class SwimMembership {
   private greetNewcomers(senderId: string, out: SwimOutput): void {
     if (this.view.size() > SMALL_CLUSTER) return;
     for (const e of out.events) {
-      if (e.type === 'joined' && e.member.nodeId !== senderId) out.send.push(this.pushPull(e.member.address, e.member.nodeId, false));
+      if (e.type === 'joined' && e.member.nodeId !== senderId) out.send.push(...this.pushPull(e.member.address, e.member.nodeId, false));
     }
   }
 
@@ -289,13 +289,40 @@ export class SwimMembership {
     send.push(this.direct(m.address, nodeId, { type: 'gossip' }, [toUpdate(m)]));
   }
 
-  private pushPull(to: string, toNodeId: string | undefined, reply: boolean): OutgoingMessage {
-    const msg: OutgoingMessage = { to, message: { type: 'push-pull', reply, from: this.view.selfRef(), members: this.view.fullList() } };
-    if (toNodeId) msg.toNodeId = toNodeId;
-    return msg;
+  /**
+   * Our whole member list for `to`, in parts of at most PUSH_PULL_PART_BYTES of JSON each, so
+   * that no list, however many members were ever seen, outgrows a message. Only the first
+   * part of a request asks for an answer (`reply: false`); the later parts, like every part of
+   * an answer, are marked as replies and are merged without being answered.
+   */
+  private pushPull(to: string, toNodeId: string | undefined, reply: boolean): OutgoingMessage[] {
+    return pushPullParts(this.view.fullList()).map((members, i) => {
+      const msg: OutgoingMessage = { to, message: { type: 'push-pull', reply: reply || i > 0, from: this.view.selfRef(), members } };
+      if (toNodeId) msg.toNodeId = toNodeId;
+      return msg;
+    });
   }
 
   private direct(to: string, toNodeId: string, body: { type: 'ack'; seq: number } | { type: 'gossip' }, updates = this.view.piggyback()): OutgoingMessage {
     return { to, toNodeId, message: { ...body, from: this.view.selfRef(), updates } as SwimMessage };
   }
+}
+
+/** JSON bytes of members in one push-pull: a quarter of the 1 MiB body limit. */
+export const PUSH_PULL_PART_BYTES = 256 * 1024;
+
+/** A member list cut into parts of at most PUSH_PULL_PART_BYTES of JSON (one part at least). */
+export function pushPullParts(list: MemberUpdate[], maxBytes = PUSH_PULL_PART_BYTES): MemberUpdate[][] {
+  const parts: MemberUpdate[][] = [[]];
+  let bytes = 0;
+  for (const u of list) {
+    const size = Buffer.byteLength(JSON.stringify(u)) + 1;
+    if (bytes + size > maxBytes && parts[parts.length - 1].length > 0) {
+      parts.push([]);
+      bytes = 0;
+    }
+    parts[parts.length - 1].push(u);
+    bytes += size;
+  }
+  return parts;
 }
