@@ -32,3 +32,14 @@ export async function metricSum(node: TestNode, name: string, labels: (l: string
 export function storageBytesSent(node: TestNode): Promise<number> {
   return metricSum(node, 'p2p_message_bytes_total', (l) => /type="storage\./.test(l) && /direction="out"/.test(l));
 }
+
+/** Bytes of storage messages the node sent, by message type (where anti-entropy's bytes go). */
+export async function storageBytesByType(node: TestNode): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://${node.http}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^p2p_message_bytes_total\{([^}]*)\} (\S+)$/gm)) {
+    const type = /type="(storage\.[^"]*)"/.exec(m[1])?.[1];
+    if (type && /direction="out"/.test(m[1])) out.set(type, (out.get(type) ?? 0) + Number(m[2]));
+  }
+  return out;
+}

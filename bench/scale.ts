@@ -22,7 +22,7 @@ import { NodeHarness, TestNode, freePort, rssKiB } from '../test/helpers/node-ha
 import { waitFor } from '../test/helpers/wait-for';
 import { seededRandom } from '../test/helpers/workload';
 import { printHotFunctions } from './cpu-profile';
-import { countFiles, cpuSeconds, metricSum, storageBytesSent } from './node-probes';
+import { countFiles, cpuSeconds, metricSum, storageBytesByType, storageBytesSent } from './node-probes';
 
 const args = process.argv.slice(2);
 const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 100_000);
@@ -138,6 +138,7 @@ async function main(): Promise<void> {
     const changed = await storeRange([a, b], 0, CHANGED, 2, 'changed');
     console.log(`   ${fmt(CHANGED)} files changed while ${c.name} was away (${mib(changed.bytes)} of manifests and chunks)`);
     const sentBefore = (await storageBytesSent(a)) + (await storageBytesSent(b));
+    const byTypeBefore = await bytesByType([a, b]);
     t = Date.now();
     c = await start(2, [a.p2p], cDir);
     const readyMs = Date.now() - t;
@@ -148,6 +149,9 @@ async function main(): Promise<void> {
     console.log(`2. returning node: converged ${convergeMs === undefined ? 'NOT within the limit' : `in ${fmt(convergeMs / 1000, 1)} s`} after its start (ready after ${fmt(readyMs / 1000, 1)} s): ${verdict(returnOk)}`);
     console.log(`   anti-entropy sent ${mib(sent)} for ${mib(changed.bytes)} changed: ${fmt(ratio, 2)}x, ${verdict(ratio <= 2)}`);
     results.push(`converge ${verdict(returnOk)}`, `traffic ${verdict(ratio <= 2)}`);
+    const byType = await bytesByType([a, b, c]);
+    const where = [...byType].map(([type, bytes]) => [type, bytes - (byTypeBefore.get(type) ?? 0)] as const).filter(([, bytes]) => bytes > 0).sort((x, y) => y[1] - x[1]);
+    console.log(`   by message type: ${where.map(([type, bytes]) => `${type} ${mib(bytes)}`).join(', ')}`);
 
     console.log(`3. idle, each node holding ${fmt(N)} keys (30 s window):`);
     results.push(`idle ${verdict(await idleFigures([a, b, c]))}`);
@@ -172,6 +176,13 @@ async function main(): Promise<void> {
   } finally {
     await h.stopAll();
   }
+}
+
+/** Storage bytes sent by these nodes, summed per message type. */
+async function bytesByType(nodes: TestNode[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const n of nodes) for (const [type, bytes] of await storageBytesByType(n)) out.set(type, (out.get(type) ?? 0) + bytes);
+  return out;
 }
 
 /** A version stamp that every store from now on sorts above (versions start with the time in ms). */

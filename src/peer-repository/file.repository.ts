@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { AbortedVersionEntity, FileChunkEntity, FileEntity, PreviousChunkEntity, ShareEntity, TombstoneEntity } from './entities';
 import { insertChunkRows, keepPrevious } from './previous-version';
 import { writeTransaction } from './write-lock';
@@ -39,15 +39,18 @@ export class FileRepository {
     return { ...fromRow(row), chunks: chunks.map((c) => c.hash) };
   }
 
+  /** The held manifests of these keys (three queries however many keys; absent keys are left out). */
+  async getMany(keys: readonly string[]): Promise<FileManifest[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.repo.findBy({ key: In([...keys]) });
+    const chunks = chunkListsOf(await this.chunkRows.find({ select: { key: true, hash: true }, where: { key: In(rows.map((r) => r.key)) }, order: { key: 'ASC', idx: 'ASC' } }));
+    return rows.map((r) => ({ ...fromRow(r), chunks: chunks.get(r.key) ?? [] }));
+  }
+
   /** Every held manifest with its chunk list (for a full listing; no timer calls this). */
   async list(): Promise<FileManifest[]> {
     const rows = await this.repo.find({ order: { key: 'ASC' } });
-    const chunks = new Map<string, string[]>();
-    for (const c of await this.chunkRows.find({ order: { key: 'ASC', idx: 'ASC' } })) {
-      const list = chunks.get(c.key);
-      if (list) list.push(c.hash);
-      else chunks.set(c.key, [c.hash]);
-    }
+    const chunks = chunkListsOf(await this.chunkRows.find({ order: { key: 'ASC', idx: 'ASC' } }));
     return rows.map((r) => ({ ...fromRow(r), chunks: chunks.get(r.key) ?? [] }));
   }
 
@@ -59,6 +62,12 @@ export class FileRepository {
   /** Key and version of every held manifest (what anti-entropy compares), without chunk lists. */
   async versions(): Promise<Array<{ key: string; version: string }>> {
     return this.repo.find({ select: { key: true, version: true } });
+  }
+
+  /** The held version of each of these keys that has a manifest here (one query). */
+  async versionsOf(keys: readonly string[]): Promise<Map<string, string>> {
+    const rows = keys.length ? await this.repo.find({ select: { key: true, version: true }, where: { key: In([...keys]) } }) : [];
+    return new Map(rows.map((r) => [r.key, r.version]));
   }
 
   async count(): Promise<number> {
@@ -104,23 +113,21 @@ export class FileRepository {
    * store's outcome is known (previous-version.ts). When given, `replaced` receives chunk lists
    * this commit may have left unused (collection checks each).
    */
-  saveManifest(manifest: FileManifest, holders: string[], replaced?: string[]): Promise<boolean> {
+  async saveManifest(manifest: FileManifest, holders: string[], replaced?: string[]): Promise<boolean> {
+    const [saved] = await this.saveManifests([{ manifest, holders, replaced }]);
+    return saved;
+  }
+
+  /**
+   * saveManifest for many manifests in one transaction (one fsync for all of them): each is
+   * judged by the same rules, in order, against what the ones before it left, so two versions
+   * of one key in a batch end as the newer. Nothing is saved unless everything is.
+   */
+  saveManifests(batch: ReadonlyArray<{ manifest: FileManifest; holders: string[]; replaced?: string[] }>): Promise<boolean[]> {
     return writeTransaction(this.dataSource, async (m) => {
-      const tombstone = await m.getRepository(TombstoneEntity).findOneBy({ key: manifest.key });
-      if (tombstone && tombstone.version >= manifest.version) return false;
-      if (await m.getRepository(AbortedVersionEntity).findOneBy({ key: manifest.key, version: manifest.version })) return false;
-      const current = await m.getRepository(FileEntity).findOneBy({ key: manifest.key });
-      if (current && current.version === manifest.version) return true;
-      if (current && current.version > manifest.version) return false;
-      if (current) {
-        const chunks = await chunkHashesOf(m, manifest.key);
-        const displaced = await keepPrevious(m, current, chunks, Date.now());
-        replaced?.push(...chunks, ...displaced);
-      }
-      await m.getRepository(FileEntity).save(toRow(manifest));
-      await writeChunkRows(m, manifest.key, manifest.chunks);
-      await replaceShares(m, manifest.key, manifest.version, holders);
-      return true;
+      const out: boolean[] = [];
+      for (const { manifest, holders, replaced } of batch) out.push(await saveOne(m, manifest, holders, replaced));
+      return out;
     });
   }
 
@@ -136,9 +143,38 @@ export async function removeManifestRows(m: EntityManager, key: string): Promise
   await m.getRepository(ShareEntity).delete({ key });
 }
 
+/** Chunk rows (in key, index order) as one list per key. */
+function chunkListsOf(rows: ReadonlyArray<{ key: string; hash: string }>): Map<string, string[]> {
+  const chunks = new Map<string, string[]>();
+  for (const c of rows) {
+    const list = chunks.get(c.key);
+    if (list) list.push(c.hash);
+    else chunks.set(c.key, [c.hash]);
+  }
+  return chunks;
+}
+
 export async function chunkHashesOf(m: EntityManager, key: string): Promise<string[]> {
   const rows = await m.getRepository(FileChunkEntity).find({ select: { hash: true }, where: { key }, order: { idx: 'ASC' } });
   return rows.map((r) => r.hash);
+}
+
+async function saveOne(m: EntityManager, manifest: FileManifest, holders: string[], replaced?: string[]): Promise<boolean> {
+  const tombstone = await m.getRepository(TombstoneEntity).findOneBy({ key: manifest.key });
+  if (tombstone && tombstone.version >= manifest.version) return false;
+  if (await m.getRepository(AbortedVersionEntity).findOneBy({ key: manifest.key, version: manifest.version })) return false;
+  const current = await m.getRepository(FileEntity).findOneBy({ key: manifest.key });
+  if (current && current.version === manifest.version) return true;
+  if (current && current.version > manifest.version) return false;
+  if (current) {
+    const chunks = await chunkHashesOf(m, manifest.key);
+    const displaced = await keepPrevious(m, current, chunks, Date.now());
+    replaced?.push(...chunks, ...displaced);
+  }
+  await m.getRepository(FileEntity).save(toRow(manifest));
+  await writeChunkRows(m, manifest.key, manifest.chunks);
+  await replaceShares(m, manifest.key, manifest.version, holders);
+  return true;
 }
 
 async function writeChunkRows(m: EntityManager, key: string, chunks: string[]): Promise<void> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, LessThan, Repository } from 'typeorm';
+import { DataSource, In, LessThan, Repository } from 'typeorm';
 import { FileEntity, PreviousVersionEntity, TombstoneEntity } from './entities';
 import { chunkHashesOf, removeManifestRows } from './file.repository';
 import { forgetPrevious } from './previous-version';
@@ -27,6 +27,12 @@ export class TombstoneRepository {
 
   async list(): Promise<TombstoneRecord[]> {
     return (await this.repo.find({ order: { key: 'ASC' } })).map((r) => ({ key: r.key, version: r.version, deletedAt: Number(r.deletedAt) }));
+  }
+
+  /** The tombstone version of each of these keys that has one (one query). */
+  async versionsOf(keys: readonly string[]): Promise<Map<string, string>> {
+    const rows = keys.length ? await this.repo.find({ select: { key: true, version: true }, where: { key: In([...keys]) } }) : [];
+    return new Map(rows.map((r) => [r.key, r.version]));
   }
 
   async count(): Promise<number> {

@@ -27,12 +27,12 @@ import { BUCKETS, DigestCursor, SyncEntry, bucketDigests, bucketOf, differingBuc
 import { DigestReply } from './sync.types';
 import { HANDOFF_KEYS_PER_ROUND, SYNC_INTERVAL_MS } from './sync-timings';
 import { compareVersions } from './version';
-import { RepairThrottle } from './repair-throttle';
 import { QuarantineService } from './quarantine.service';
 import { RepairTrigger } from './repair-trigger';
 import { TombstoneSettler, tombstoneExpired } from './tombstone-settler';
 import { AbortSettler } from './abort-settler';
 import { StoreOutcomeRepository } from '../peer-repository/store-outcome.repository';
+import { SyncTransfer } from './sync-transfer';
 
 export interface SyncRoundResult {
   peer: string;
@@ -68,11 +68,11 @@ export class AntiEntropyService implements OnModuleDestroy {
     private readonly tombstones: TombstoneRepository,
     private readonly local: LocalReplica,
     private readonly router: ReplicaRouter,
-    private readonly throttle: RepairThrottle,
     private readonly quarantine: QuarantineService,
     private readonly settler: TombstoneSettler,
     private readonly abortSettler: AbortSettler,
     private readonly outcomes: StoreOutcomeRepository,
+    private readonly transfer: SyncTransfer,
   ) {
     const holdsData = async () => (await files.count()) > 0 || (await tombstones.count()) > 0;
     this.trigger = new RepairTrigger(config.repairGraceMs, holdsData, (peer) => this.runSoon(peer));
@@ -199,20 +199,29 @@ export class AntiEntropyService implements OnModuleDestroy {
     this.shortOf.set(peer, short);
     let pending = pushes.length + pulls.length;
     this.reportPending(pending);
-    for (const e of pushes) {
-      await this.push(peer, e).then(
-        () => {
-          pushed += 1;
-          short.delete(e.key);
-        },
-        (err) => this.fail(`push "${e.key}" to ${peer.slice(0, 8)}`, err, () => (failed += 1)),
-      );
+    const settle = (key: string, isPull: boolean, error: unknown) => {
+      if (error !== undefined) {
+        this.fail(`${isPull ? `pull "${key}" from` : `push "${key}" to`} ${peer.slice(0, 8)}`, error, () => ((failed += 1), isPull && (pullFailed += 1)));
+      } else if (isPull) {
+        pulled += 1;
+      } else {
+        pushed += 1;
+        short.delete(key);
+      }
       this.reportPending(--pending);
+    };
+    const settleBatch = (isPull: boolean) => (outcome: Map<string, unknown>) => outcome.forEach((error, key) => settle(key, isPull, error));
+    // Aborts and tombstones one at a time, before any manifest; manifests in batches (sync-transfer.ts).
+    for (const e of pushes.filter((x) => x.kind !== 'm')) {
+      const sent = e.kind === 't' ? this.router.tombstone(peer, e.key, e.version) : this.router.abort(peer, e.key, e.version);
+      await sent.then(() => settle(e.key, false, undefined), (err) => settle(e.key, false, err ?? 'failed'));
     }
-    for (const e of pulls) {
-      await this.pull(peer, e).then(() => (pulled += 1), (err) => this.fail(`pull "${e.key}" from ${peer.slice(0, 8)}`, err, () => (failed += 1, pullFailed += 1)));
-      this.reportPending(--pending);
+    await this.transfer.push(peer, pushes.filter((x) => x.kind === 'm'), settleBatch(false));
+    for (const e of pulls.filter((x) => x.kind !== 'm')) {
+      const applied = e.kind === 't' ? this.local.applyTombstone(e.key, e.version) : this.local.applyAbort(e.key, e.version);
+      await applied.then(() => settle(e.key, true, undefined), (err) => settle(e.key, true, err ?? 'failed'));
     }
+    await this.transfer.pull(peer, pulls.filter((x) => x.kind === 'm'), settleBatch(true));
     if (pushed || pulled) this.logger.log(`synced with ${this.membership.addressOf(peer) ?? peer}: pushed ${pushed}, pulled ${pulled}${failed ? `, ${failed} failed` : ''}`);
     return { peer, pushed, pulled, failed, pullFailed };
   }
@@ -224,49 +233,6 @@ export class AntiEntropyService implements OnModuleDestroy {
       else set.forEach((k) => keys.add(k));
     }
     this.onPending?.(pending, keys.size);
-  }
-
-  private async push(peer: string, e: SyncEntry): Promise<void> {
-    if (e.kind === 't') return this.router.tombstone(peer, e.key, e.version);
-    if (e.kind === 'a') return this.router.abort(peer, e.key, e.version);
-    const manifest = await this.files.get(e.key);
-    if (!manifest || manifest.version !== e.version) return; // changed since the digest
-    await this.copyManifestTo(peer, manifest);
-  }
-
-  private async pull(peer: string, e: SyncEntry): Promise<void> {
-    if (e.kind === 't') {
-      await this.local.applyTombstone(e.key, e.version);
-      return;
-    }
-    if (e.kind === 'a') {
-      await this.local.applyAbort(e.key, e.version);
-      return;
-    }
-    const report = await this.router.report(peer, e.key);
-    const manifest = report.manifest;
-    if (!manifest || manifest.version !== e.version) return;
-    for (const hash of new Set(manifest.chunks)) {
-      if (await this.local.chunks.has(hash)) continue;
-      const data = await this.router.getChunk(peer, hash);
-      await this.throttle.take(data.length);
-      // getChunk verified it; the manifest commit below makes it durable.
-      await this.local.putChunk(hash, data, { alreadyVerified: true, deferFolderSync: true });
-    }
-    const holders = placeKey(manifest.key, this.membership.repairPlacementIds(this.config.repairGraceMs), this.config.replicas);
-    await this.local.commitManifest(manifest, holders);
-  }
-
-  /** Sends a manifest's missing chunks to `peer`, then the manifest. */
-  private async copyManifestTo(peer: string, manifest: Awaited<ReturnType<FileRepository['get']>> & object): Promise<void> {
-    const missing = await this.router.missingChunks(peer, [...new Set(manifest.chunks)]);
-    for (const hash of missing) {
-      const data = await this.local.getChunk(hash);
-      await this.throttle.take(data.length);
-      await this.router.putChunk(peer, hash, data);
-    }
-    const holders = placeKey(manifest.key, this.membership.repairPlacementIds(this.config.repairGraceMs), this.config.replicas);
-    await this.router.commit(peer, manifest, holders);
   }
 
   /**
@@ -286,7 +252,7 @@ export class AntiEntropyService implements OnModuleDestroy {
         try {
           const report = await this.router.report(holder, key);
           const newest = [report.manifest?.version, report.tombstone?.version].filter((v): v is string => Boolean(v)).sort().pop();
-          if (!newest || compareVersions(newest, manifest.version) < 0) await this.copyManifestTo(holder, manifest);
+          if (!newest || compareVersions(newest, manifest.version) < 0) await this.transfer.copyManifestTo(holder, manifest);
           confirmed += 1;
         } catch (err) {
           this.logger.debug(`handoff of "${key}" to ${holder.slice(0, 8)} not confirmed: ${describeError(err)}`);

@@ -11,12 +11,23 @@ import { ChunkStore, PutOptions } from './chunk-store';
 import { ChunkGuard } from './chunk-guard';
 import { CopyCheck, ManifestReport } from './storage.types';
 import { ChunkNotFoundError } from './storage.errors';
+import { GroupCommit } from './group-commit';
+
+interface PendingCommit {
+  manifest: FileManifest;
+  holders: string[];
+  hashes: Set<string>;
+  /** Receives the chunk list of the version the commit replaced. */
+  replaced: string[];
+}
 
 @Injectable()
 export class LocalReplica {
   private readonly logger = new Logger('Storage');
   /** Pins chunks awaiting a commit and keeps collection from interleaving with one (chunk-guard.ts). */
   readonly guard = new ChunkGuard();
+  /** Manifest commits that meet go to disk together: one fsynced transaction for many (group-commit.ts). */
+  private readonly commits = new GroupCommit<PendingCommit, boolean>((batch) => this.writeCommits(batch));
 
   constructor(
     readonly chunks: ChunkStore,
@@ -36,6 +47,15 @@ export class LocalReplica {
     return this.chunks.put(hash, data, options);
   }
 
+  /**
+   * A chunk of a copy whose chunks the caller has pinned itself (one pin per manifest, as one
+   * put per chunk would; commitManifest takes it off): written like putChunk, not pinned again.
+   */
+  async putPinnedChunk(hash: string, data: Buffer): Promise<boolean> {
+    await this.guard.settled([hash]);
+    return this.chunks.put(hash, data, { alreadyVerified: true, deferFolderSync: true });
+  }
+
   async missingChunks(hashes: string[]): Promise<string[]> {
     const missing: string[] = [];
     for (const h of hashes) if (!(await this.chunks.has(h))) missing.push(h);
@@ -51,7 +71,9 @@ export class LocalReplica {
    * (verified on write). Returns false when a newer version or a tombstone wins. The chunks are
    * pinned while it runs, so no collection deletes one between the check and the save; their
    * pins from the store's puts come off after it, and the chunks of the version it replaced, or
-   * of a refused manifest, are freed where nothing else uses them.
+   * of a refused manifest, are freed where nothing else uses them. Commits that run at the same
+   * time share one transaction (group commit); each resolves only once that transaction is on
+   * disk, and each is judged by the version rules on its own.
    */
   async commitManifest(manifest: FileManifest, holders: string[]): Promise<boolean> {
     const hashes = new Set(manifest.chunks);
@@ -63,15 +85,24 @@ export class LocalReplica {
       for (const hash of hashes) {
         if (!(await this.chunks.has(hash))) throw new ChunkNotFoundError(hash);
       }
-      // Chunks of a store arrive with their folder's fsync deferred: make them durable first.
-      await this.chunks.syncFolders(hashes);
-      saved = await this.files.saveManifest(manifest, holders, replaced);
+      saved = await this.commits.submit({ manifest, holders, hashes, replaced });
     } finally {
       this.guard.unpin(hashes); // this commit's pin
       this.guard.unpin(hashes); // the pin of the put that brought each chunk
     }
     await this.collectGarbage(saved ? replaced : [...hashes]);
     return saved;
+  }
+
+  /** One group of commits: their chunks made durable first, then every manifest in one transaction. */
+  private async writeCommits(batch: PendingCommit[]): Promise<boolean[]> {
+    const hashes = new Set<string>();
+    for (const c of batch) c.hashes.forEach((h) => hashes.add(h));
+    // Chunks of a store arrive with their folder's fsync deferred: make them durable first.
+    await this.chunks.syncFolders(hashes);
+    // A retry of a failed group gets clean lists, not what the failed attempt had gathered.
+    for (const c of batch) c.replaced.length = 0;
+    return this.files.saveManifests(batch.map((c) => ({ manifest: c.manifest, holders: c.holders, replaced: c.replaced })));
   }
 
   /** Re-reads and hashes every chunk of the held manifest of `key` (for inspect). */

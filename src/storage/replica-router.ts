@@ -18,12 +18,15 @@ import { StorageProtocolError } from './storage-protocol.errors';
 import { parseReport } from './manifest-validation';
 import { ManifestStaging, SEGMENT_CHUNKS, completeChunks, laterSegments, toWire } from './manifest-segments';
 import { isBelievableVersion } from './version-bounds';
+import { SYNC_BATCH_CHUNK_BYTES, SYNC_BATCH_HASHES, SYNC_BATCH_KEYS, packChunks, runsOf, unpackChunks } from './sync-batch';
 
 /** Chunk transfers carry 1 MiB; give them longer than control messages. */
 const CHUNK_TIMEOUT_MS = 30_000;
 const CONTROL_TIMEOUT_MS = 10_000;
 /** Pages of one digest reply we accept (512 KiB each: far beyond any real store's entries). */
 const MAX_DIGEST_PAGES = 1024;
+/** Manifest JSON per batched commit: a third of the body limit, whatever the keys and metadata. */
+const SYNC_BATCH_JSON_LIMIT = 384 * 1024;
 
 @Injectable()
 export class ReplicaRouter {
@@ -158,6 +161,96 @@ export class ReplicaRouter {
       missing.push(...(Array.isArray(reply?.missing) ? reply.missing.filter((h): h is string => typeof h === 'string' && asked.has(h)) : batch));
     }
     return missing;
+  }
+
+  // ---- batched anti-entropy (sync-batch.ts); never used with this node itself ----
+
+  /** Reports of many keys; a key whose reply does not parse (or names another key) reports nothing. */
+  async reports(nodeId: string, keys: readonly string[]): Promise<Map<string, ManifestReport>> {
+    const out = new Map<string, ManifestReport>();
+    for (let rest = keys; rest.length > 0; ) {
+      const asked = rest.slice(0, SYNC_BATCH_KEYS);
+      const reply = await this.ask<{ reports?: unknown }>(nodeId, SyncPatterns.reports, { keys: asked }, CONTROL_TIMEOUT_MS);
+      const reports = Array.isArray(reply?.reports) ? (reply.reports as Array<{ key?: unknown; manifest?: { version?: unknown } }>).slice(0, asked.length) : [];
+      if (reports.length === 0) throw new StorageProtocolError(`${nodeId.slice(0, 8)} answered a batch of reports with none`);
+      for (const [i, r] of reports.entries()) {
+        if (r?.key !== asked[i]) continue;
+        if (r.manifest) {
+          const version = r.manifest.version;
+          const segment = (from: number) => this.ask<{ chunks?: unknown }>(nodeId, StoragePatterns.manifestChunks, { key: asked[i], version, from }, CONTROL_TIMEOUT_MS).then((x) => x?.chunks);
+          r.manifest = (await completeChunks(r.manifest, segment)) as { version?: unknown };
+        }
+        const report = parseReport(r);
+        out.set(asked[i], report.manifest && report.manifest.key !== asked[i] ? { ...report, manifest: null } : report);
+      }
+      rest = rest.slice(reports.length);
+    }
+    return out;
+  }
+
+  /**
+   * Fetches many chunks, several per message, verifying each; `onChunk` takes each one before
+   * the next message is asked for (so at most one message's chunks are held). Returns the
+   * hashes the node said it does not have.
+   */
+  async fetchChunks(nodeId: string, hashes: readonly string[], onChunk: (hash: string, data: Buffer) => Promise<void>): Promise<string[]> {
+    const lacking: string[] = [];
+    for (let rest = [...new Set(hashes)]; rest.length > 0; ) {
+      const asked = rest.slice(0, SYNC_BATCH_HASHES);
+      const reply = await this.ask<unknown>(nodeId, SyncPatterns.chunkGetMany, { hashes: asked }, CHUNK_TIMEOUT_MS);
+      const wanted = new Set(asked);
+      const answered = new Set<string>();
+      for (const { hash, data } of unpackChunks(reply)) {
+        if (!wanted.has(hash) || answered.has(hash)) continue;
+        if (sha256Hex(data) !== hash) throw new ChunkCorruptError(hash, `copy from ${nodeId}`);
+        answered.add(hash);
+        await onChunk(hash, data);
+      }
+      const missing = (reply as { missing?: unknown })?.missing;
+      if (Array.isArray(missing)) for (const h of missing) if (typeof h === 'string' && wanted.has(h) && !answered.has(h)) answered.add(h), lacking.push(h);
+      if (answered.size === 0) throw new StorageProtocolError(`${nodeId.slice(0, 8)} answered a batch of chunks with none`);
+      rest = rest.filter((h) => !answered.has(h));
+    }
+    return lacking;
+  }
+
+  /** Which of these versions the node would take, with the chunks it lacks for each. */
+  async offer(nodeId: string, items: ReadonlyArray<{ key: string; version: string; hashes: string[] }>): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const run of runsOf(items, (i) => i.hashes.length, SYNC_BATCH_HASHES, SYNC_BATCH_KEYS)) {
+      const reply = await this.ask<{ wanted?: unknown }>(nodeId, SyncPatterns.offer, { items: run }, CONTROL_TIMEOUT_MS);
+      const offered = new Map(run.map((i) => [i.key, new Set(i.hashes)]));
+      for (const w of Array.isArray(reply?.wanted) ? (reply.wanted as Array<{ key?: unknown; missing?: unknown }>) : []) {
+        const hashes = typeof w?.key === 'string' ? offered.get(w.key) : undefined;
+        if (!hashes) continue;
+        out.set(w.key as string, Array.isArray(w.missing) ? w.missing.filter((h): h is string => typeof h === 'string' && hashes.has(h)) : [...hashes]);
+      }
+    }
+    return out;
+  }
+
+  /** Sends many chunks, several per message; each is pinned on the node until its manifest's commit. */
+  async putChunks(nodeId: string, chunks: ReadonlyArray<{ hash: string; data: Buffer }>): Promise<void> {
+    for (const run of runsOf(chunks, (c) => c.data.length, SYNC_BATCH_CHUNK_BYTES, SYNC_BATCH_HASHES)) {
+      await this.ask(nodeId, SyncPatterns.chunkPutMany, packChunks(run), CHUNK_TIMEOUT_MS);
+    }
+  }
+
+  /**
+   * Commits many manifests (each of at most SEGMENT_CHUNKS chunks) in one message; per item
+   * whether it was saved, or the error the node gave for it.
+   */
+  async commitMany(nodeId: string, items: ReadonlyArray<{ manifest: FileManifest; holders: string[] }>): Promise<Array<boolean | Error>> {
+    const out: Array<boolean | Error> = [];
+    for (const run of runsOf(items, (i) => Buffer.byteLength(JSON.stringify(i)), SYNC_BATCH_JSON_LIMIT, SYNC_BATCH_KEYS)) {
+      const reply = await this.ask<{ results?: unknown }>(nodeId, SyncPatterns.commitMany, { items: run }, CONTROL_TIMEOUT_MS);
+      const results = Array.isArray(reply?.results) ? (reply.results as Array<{ saved?: unknown; error?: unknown }>) : [];
+      run.forEach((_, i) => {
+        const r = results[i];
+        out.push(r && typeof r.saved === 'boolean' ? r.saved : new StorageProtocolError(`commit refused by ${nodeId.slice(0, 8)}: ${String(r?.error ?? 'no answer')}`));
+      });
+    }
+    return out;
   }
 
   /**

@@ -243,6 +243,6 @@ function fields<S extends Record<string, FieldType>>(msg: unknown, shape: S): { 
 }
 
 /** Holder-side operations are for cluster members, never for CLI clients. */
-function requirePeer(ctx: TcpPeerContext): void {
+export function requirePeer(ctx: TcpPeerContext): void {
   if (ctx.peer.role !== 'peer') throw new StorageProtocolError('holder operations are for cluster members only');
 }

@@ -9,6 +9,7 @@ import { ChunkStore } from './chunk-store';
 import { LocalReplica } from './local-replica';
 import { ReplicaRouter } from './replica-router';
 import { StorageController } from './storage.controller';
+import { SyncBatchController } from './sync-batch.controller';
 import { StorageService } from './storage.service';
 import { VersionClock } from './version';
 import { AntiEntropyService } from './anti-entropy.service';
@@ -20,10 +21,11 @@ import { KeyListingService } from './key-listing.service';
 import { KeyListingController } from './key-listing.controller';
 import { TombstoneSettler } from './tombstone-settler';
 import { AbortSettler } from './abort-settler';
+import { SyncTransfer } from './sync-transfer';
 
 @Module({
   imports: [TransportModule, GossipModule],
-  controllers: [StorageController, KeyListingController],
+  controllers: [StorageController, SyncBatchController, KeyListingController],
   providers: [
     {
       provide: ChunkStore,
@@ -46,6 +48,7 @@ import { AbortSettler } from './abort-settler';
     KeyListingService,
     TombstoneSettler,
     AbortSettler,
+    SyncTransfer,
   ],
   exports: [StorageService, LocalReplica, AntiEntropyService, ScrubService, QuarantineService, KeyListingService],
 })

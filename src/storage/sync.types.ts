@@ -3,6 +3,12 @@ import type { DigestCursor, SyncEntry } from './sync-digest';
 export const SyncPatterns = {
   digest: 'storage.sync.digest',
   missingChunks: 'storage.chunk.missing',
+  /** Batched anti-entropy (sync-batch.ts). */
+  reports: 'storage.sync.reports',
+  offer: 'storage.sync.offer',
+  chunkGetMany: 'storage.chunk.getMany',
+  chunkPutMany: 'storage.chunk.putMany',
+  commitMany: 'storage.manifest.commitMany',
 } as const;
 
 export interface DigestRequest {

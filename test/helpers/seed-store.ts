@@ -13,6 +13,8 @@ export interface SeedOptions {
   /** A version stamp for each key (see storage/version.ts). */
   version: (key: string) => string;
   content?: Buffer;
+  /** Each key's own content (one chunk each) instead of one shared `content`. */
+  contentOf?: (key: string) => Buffer;
 }
 
 export async function seedManifests(dir: string, options: SeedOptions): Promise<void> {
@@ -21,12 +23,21 @@ export async function seedManifests(dir: string, options: SeedOptions): Promise<
   const chunks = new ChunkStore(path.join(dir, 'blobs'));
   await chunks.init();
   await chunks.put(hash, content);
+  const own = new Map<string, { data: Buffer; hash: string }>();
+  if (options.contentOf) {
+    for (const key of options.keys) {
+      const data = options.contentOf(key);
+      own.set(key, { data, hash: sha256Hex(data) });
+      await chunks.put(sha256Hex(data), data);
+    }
+  }
   const ds = await openDatabase(path.join(dir, 'p2p.db'));
   try {
     await ds.transaction(async (m) => {
       for (const key of options.keys) {
-        await m.query('INSERT OR REPLACE INTO files (key, version, size, contentHash, chunkSize, chunkCount, createdAt) VALUES (?, ?, ?, ?, ?, 1, ?)', [key, options.version(key), content.length, hash, 1024 * 1024, Date.now()]);
-        await m.query('INSERT OR REPLACE INTO file_chunks (key, idx, hash) VALUES (?, 0, ?)', [key, hash]);
+        const file = own.get(key) ?? { data: content, hash };
+        await m.query('INSERT OR REPLACE INTO files (key, version, size, contentHash, chunkSize, chunkCount, createdAt) VALUES (?, ?, ?, ?, ?, 1, ?)', [key, options.version(key), file.data.length, file.hash, 1024 * 1024, Date.now()]);
+        await m.query('INSERT OR REPLACE INTO file_chunks (key, idx, hash) VALUES (?, 0, ?)', [key, file.hash]);
       }
       // A node that synced just now: it starts serving, not quarantined.
       await m.query('INSERT OR REPLACE INTO node_meta (name, value) VALUES (?, ?)', ['last_sync_at', String(Date.now())]);

@@ -113,6 +113,33 @@ describe('peer repositories on SQLite', () => {
     assert.deepEqual(await outcomes.abortedVersions('k'), ['003']);
   });
 
+  it('commits a batch of manifests in one transaction, judging each key by the same rules', async () => {
+    const { ds } = await db();
+    const files = new FileRepository(ds);
+    const graves = new TombstoneRepository(ds);
+    await files.saveManifest(manifest('held', '005'), ['n1']);
+    await files.saveManifest(manifest('older-here', '001'), ['n1']);
+    await graves.applyDelete('deleted', '009');
+    const replaced: string[] = [];
+    const saved = await files.saveManifests([
+      { manifest: manifest('new', '002'), holders: ['n1'] },
+      { manifest: manifest('held', '005'), holders: ['n1'] },
+      { manifest: manifest('held', '004'), holders: ['n1'] },
+      { manifest: { ...manifest('older-here', '003'), chunks: ['b'.repeat(64)] }, holders: ['n2'], replaced },
+      { manifest: manifest('deleted', '008'), holders: ['n1'] },
+      { manifest: manifest('twice', '006'), holders: ['n1'] },
+      { manifest: manifest('twice', '007'), holders: ['n1'] },
+      { manifest: manifest('twice', '006'), holders: ['n1'] },
+    ]);
+    assert.deepEqual(saved, [true, true, false, true, false, true, true, false], 'new, confirmation, older, newer, under a tombstone, then two versions of one key');
+    assert.deepEqual(replaced, ['a'.repeat(64)], 'the replaced version names its chunks');
+    assert.equal((await files.get('older-here'))?.version, '003');
+    assert.equal((await files.get('twice'))?.version, '007');
+    assert.equal(await files.get('deleted'), null);
+    assert.deepEqual([...(await files.versionsOf(['new', 'held', 'nothing']))].sort(), [['held', '005'], ['new', '002']]);
+    assert.deepEqual((await files.getMany(['twice', 'nothing'])).map((m) => [m.key, m.version, m.chunks.length]), [['twice', '007', 1]]);
+  });
+
   it('keeps the node id across reopening', async () => {
     const { ds, dbPath } = await db();
     const id = await new NodeMetaRepository(ds).getOrCreateNodeId();

@@ -1,0 +1,135 @@
+/**
+ * Holder side of batched anti-entropy (sync-batch.ts): many keys' reports, offers, chunks and
+ * commits per message. Inputs are untrusted: every list is bounded and every manifest goes
+ * through parseManifest, as the one-key patterns do.
+ */
+import { Controller, UseFilters } from '@nestjs/common';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
+import { TcpPeerContext } from '../transport/tcp-transport.server';
+import { RpcErrorPassthroughFilter } from '../transport/rpc-error.filter';
+import { describeError } from '../common/errors';
+import { FileRepository } from '../peer-repository/file.repository';
+import { TombstoneRepository } from '../peer-repository/tombstone.repository';
+import { LocalReplica } from './local-replica';
+import { VersionClock } from './version';
+import { parseManifest } from './manifest-validation';
+import { toWire } from './manifest-segments';
+import { QuarantineService } from './quarantine.service';
+import { StorageProtocolError } from './storage-protocol.errors';
+import { ChunkNotFoundError } from './storage.errors';
+import { requirePeer } from './storage.controller';
+import { SyncPatterns } from './sync.types';
+import { SYNC_BATCH_CHUNK_BYTES, SYNC_BATCH_HASHES, SYNC_BATCH_JSON_BYTES, SYNC_BATCH_KEYS, packChunks, stringList, unpackChunks } from './sync-batch';
+
+@Controller()
+@UseFilters(RpcErrorPassthroughFilter)
+export class SyncBatchController {
+  constructor(
+    private readonly local: LocalReplica,
+    private readonly files: FileRepository,
+    private readonly tombstones: TombstoneRepository,
+    private readonly versions: VersionClock,
+    private readonly quarantine: QuarantineService,
+  ) {}
+
+  /** Reports (manifest and tombstone) of the asked keys, in order, as many as fit one reply. */
+  @MessagePattern(SyncPatterns.reports)
+  async reports(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
+    requirePeer(ctx);
+    this.quarantine.assertServing();
+    const keys = stringList((msg as { keys?: unknown })?.keys, 'keys', SYNC_BATCH_KEYS);
+    const [manifests, graves] = await Promise.all([this.files.getMany(keys), this.tombstones.versionsOf(keys)]);
+    const byKey = new Map(manifests.map((m) => [m.key, m]));
+    const reports: unknown[] = [];
+    let bytes = 0;
+    for (const key of keys) {
+      const manifest = byKey.get(key);
+      const tombstone = graves.get(key);
+      const report = { key, manifest: manifest ? toWire(manifest) : null, tombstone: tombstone ? { key, version: tombstone } : null };
+      const size = Buffer.byteLength(JSON.stringify(report));
+      if (reports.length > 0 && bytes + size > SYNC_BATCH_JSON_BYTES) break;
+      reports.push(report);
+      bytes += size;
+    }
+    return { reports };
+  }
+
+  /**
+   * Which offered versions this node would take (newer than its manifest and its tombstone of
+   * the key), each with the chunks it lacks for them. The version already held is not wanted.
+   */
+  @MessagePattern(SyncPatterns.offer)
+  async offer(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
+    requirePeer(ctx);
+    const raw = (msg as { items?: unknown })?.items;
+    if (!Array.isArray(raw) || raw.length > SYNC_BATCH_KEYS) throw new StorageProtocolError(`field "items" must be a list of at most ${SYNC_BATCH_KEYS}`);
+    let hashCount = 0;
+    const items = raw.map((x: { key?: unknown; version?: unknown; hashes?: unknown }) => {
+      if (typeof x?.key !== 'string' || typeof x.version !== 'string') throw new StorageProtocolError('offered item invalid');
+      const hashes = stringList(x.hashes, 'hashes', SYNC_BATCH_HASHES);
+      if ((hashCount += hashes.length) > SYNC_BATCH_HASHES) throw new StorageProtocolError('too many chunk hashes offered');
+      return { key: x.key, version: x.version, hashes };
+    });
+    const keys = items.map((i) => i.key);
+    const [held, graves] = await Promise.all([this.files.versionsOf(keys), this.tombstones.versionsOf(keys)]);
+    const wanted: Array<{ key: string; missing: string[] }> = [];
+    for (const item of items) {
+      const newest = [held.get(item.key), graves.get(item.key)].filter((v): v is string => v !== undefined).sort().pop();
+      if (newest !== undefined && newest >= item.version) continue;
+      wanted.push({ key: item.key, missing: await this.local.missingChunks([...new Set(item.hashes)]) });
+    }
+    return { wanted };
+  }
+
+  /** The asked chunks this node has, in order, up to one payload's worth; `missing` lists those it lacks. */
+  @MessagePattern(SyncPatterns.chunkGetMany)
+  async chunkGetMany(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
+    requirePeer(ctx);
+    const hashes = stringList((msg as { hashes?: unknown })?.hashes, 'hashes', SYNC_BATCH_HASHES);
+    const found: Array<{ hash: string; data: Buffer }> = [];
+    const missing: string[] = [];
+    let bytes = 0;
+    for (const hash of hashes) {
+      try {
+        const data = await this.local.getChunk(hash);
+        if (found.length > 0 && bytes + data.length > SYNC_BATCH_CHUNK_BYTES) break;
+        found.push({ hash, data });
+        bytes += data.length;
+      } catch (err) {
+        if (!(err instanceof ChunkNotFoundError)) throw err;
+        missing.push(hash);
+      }
+    }
+    return { ...packChunks(found), missing };
+  }
+
+  /** Stores the chunks of a payload, each pinned until the commit that follows (as storage.chunk.put). */
+  @MessagePattern(SyncPatterns.chunkPutMany)
+  async chunkPutMany(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
+    requirePeer(ctx);
+    let stored = 0;
+    for (const { hash, data } of unpackChunks(msg)) if (await this.local.putChunk(hash, data, { deferFolderSync: true })) stored += 1;
+    return { stored };
+  }
+
+  /** Commits each manifest by the usual rules; concurrent commits share one transaction (group commit). */
+  @MessagePattern(SyncPatterns.commitMany)
+  async commitMany(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
+    requirePeer(ctx);
+    const raw = (msg as { items?: unknown })?.items;
+    if (!Array.isArray(raw) || raw.length > SYNC_BATCH_KEYS) throw new StorageProtocolError(`field "items" must be a list of at most ${SYNC_BATCH_KEYS}`);
+    const results = await Promise.all(
+      raw.map(async (x: { manifest?: unknown; holders?: unknown }) => {
+        try {
+          const manifest = parseManifest(x?.manifest);
+          const holders = Array.isArray(x?.holders) ? x.holders.filter((h): h is string => typeof h === 'string').slice(0, 64) : [];
+          this.versions.observe(manifest.version);
+          return { saved: await this.local.commitManifest(manifest, holders) };
+        } catch (err) {
+          return { error: describeError(err) };
+        }
+      }),
+    );
+    return { results };
+  }
+}

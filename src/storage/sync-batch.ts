@@ -1,0 +1,82 @@
+/**
+ * Anti-entropy in batches: one message moves the manifests, chunks or commits of many keys,
+ * instead of three or four round trips and one fsynced transaction per key. A node catching
+ * up on many small files is then bound by its disk, not by round trips.
+ *
+ *   storage.sync.reports  { keys }                      -> { reports: [{ key, manifest, tombstone }] }
+ *   storage.sync.offer    { items: [{ key, version, hashes }] } -> { wanted: [{ key, missing }] }
+ *   storage.chunk.getMany { hashes }                    -> { chunks: [{ hash, size }], missing, blob }
+ *   storage.chunk.putMany { chunks: [{ hash, size }], blob } -> { stored }
+ *   storage.manifest.commitMany { items: [{ manifest, holders }] } -> { results: [{ saved } | { error }] }
+ *
+ * A reply carries what fits in its limits (at least one item) and the asker asks again for the
+ * rest, so no reply grows with the batch. Several chunks travel in one binary payload,
+ * back to back, with their sizes in the JSON part. The patterns are in SyncPatterns (sync.types.ts).
+ */
+import { StorageProtocolError } from './storage-protocol.errors';
+
+/** Keys per batch of pulls or pushes (and the most a peer may ask about in one message). */
+export const SYNC_BATCH_KEYS = 256;
+/** Chunk hashes named in one message. */
+export const SYNC_BATCH_HASHES = 4096;
+/** Chunk bytes in one message's payload (frames are capped at 8 MiB; chunks at 1 MiB each). */
+export const SYNC_BATCH_CHUNK_BYTES = 4 * 1024 * 1024;
+/** JSON bytes of manifests in one reply or request: half the 1 MiB body limit. */
+export const SYNC_BATCH_JSON_BYTES = 512 * 1024;
+
+const HASH = /^[0-9a-f]{64}$/;
+
+export interface PackedChunks {
+  chunks: Array<{ hash: string; size: number }>;
+  blob: Buffer;
+}
+
+/** Several chunks as one payload. */
+export function packChunks(items: ReadonlyArray<{ hash: string; data: Buffer }>): PackedChunks {
+  return { chunks: items.map((c) => ({ hash: c.hash, size: c.data.length })), blob: Buffer.concat(items.map((c) => c.data)) };
+}
+
+/** The chunks of an untrusted packed payload (their hashes are checked by whoever stores them). */
+export function unpackChunks(msg: unknown): Array<{ hash: string; data: Buffer }> {
+  const { chunks, blob } = (msg ?? {}) as { chunks?: unknown; blob?: unknown };
+  const payload = Buffer.isBuffer(blob) ? blob : Buffer.alloc(0);
+  if (!Array.isArray(chunks) || chunks.length > SYNC_BATCH_HASHES) throw new StorageProtocolError('field "chunks" must be a list');
+  const out: Array<{ hash: string; data: Buffer }> = [];
+  let at = 0;
+  for (const c of chunks as Array<{ hash?: unknown; size?: unknown }>) {
+    if (typeof c?.hash !== 'string' || !HASH.test(c.hash) || !Number.isSafeInteger(c.size) || (c.size as number) < 0) throw new StorageProtocolError('packed chunk invalid');
+    const size = c.size as number;
+    if (at + size > payload.length) throw new StorageProtocolError('packed chunks longer than their payload');
+    out.push({ hash: c.hash, data: payload.subarray(at, at + size) });
+    at += size;
+  }
+  if (at !== payload.length) throw new StorageProtocolError('packed chunks shorter than their payload');
+  return out;
+}
+
+/** An untrusted list of strings of at most `max` entries. */
+export function stringList(x: unknown, field: string, max: number): string[] {
+  if (!Array.isArray(x) || x.length > max || !x.every((s) => typeof s === 'string' && s.length <= 4096)) {
+    throw new StorageProtocolError(`field "${field}" must be a list of at most ${max} strings`);
+  }
+  return x as string[];
+}
+
+/** Splits items into runs whose `size` adds up to at most `max` each (an item larger than `max` runs alone). */
+export function runsOf<T>(items: readonly T[], size: (t: T) => number, max: number, maxCount = Infinity): T[][] {
+  const runs: T[][] = [];
+  let run: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const s = size(item);
+    if (run.length > 0 && (bytes + s > max || run.length >= maxCount)) {
+      runs.push(run);
+      run = [];
+      bytes = 0;
+    }
+    run.push(item);
+    bytes += s;
+  }
+  if (run.length) runs.push(run);
+  return runs;
+}

@@ -1,0 +1,159 @@
+/**
+ * The manifest pushes and pulls of an anti-entropy round, a batch of keys at a time
+ * (sync-batch.ts): a pull batch costs one reports message, a few chunk messages and one
+ * group-committed transaction here; a push batch one offer, a few chunk messages and one
+ * commit message (one transaction on the peer). The version rules are those of a single
+ * commit, applied per key: a key changed since the digest, or already as new on the
+ * receiving side, is skipped, not sent.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import { NODE_CONFIG } from '../config/config.tokens';
+import type { NodeConfig } from '../config/node-config';
+import { MembershipService } from '../gossip/membership.service';
+import { FileManifest, FileRepository } from '../peer-repository/file.repository';
+import { TombstoneRepository } from '../peer-repository/tombstone.repository';
+import { LocalReplica } from './local-replica';
+import { placeKey } from './placement';
+import { ReplicaRouter } from './replica-router';
+import { RepairThrottle } from './repair-throttle';
+import { SEGMENT_CHUNKS } from './manifest-segments';
+import { SYNC_BATCH_CHUNK_BYTES, SYNC_BATCH_KEYS } from './sync-batch';
+import { SyncEntry } from './sync-digest';
+import { compareVersions } from './version';
+
+/** Per key of a batch: undefined when done (or nothing was left to do), else why it failed. */
+export type TransferOutcome = Map<string, unknown>;
+
+@Injectable()
+export class SyncTransfer {
+  constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    private readonly membership: MembershipService,
+    private readonly files: FileRepository,
+    private readonly tombstones: TombstoneRepository,
+    private readonly local: LocalReplica,
+    private readonly router: ReplicaRouter,
+    private readonly throttle: RepairThrottle,
+  ) {}
+
+  /** Where placement (counting members within --repair-grace) puts a key. */
+  holdersOf(key: string): string[] {
+    return placeKey(key, this.membership.repairPlacementIds(this.config.repairGraceMs), this.config.replicas);
+  }
+
+  /** Pulls the manifest entries from `peer`, a batch at a time; `onBatch` after each. */
+  async pull(peer: string, entries: readonly SyncEntry[], onBatch: (outcome: TransferOutcome) => void): Promise<void> {
+    for (let i = 0; i < entries.length; i += SYNC_BATCH_KEYS) onBatch(await this.pullBatch(peer, entries.slice(i, i + SYNC_BATCH_KEYS)));
+  }
+
+  /** Pushes the manifest entries to `peer`, a batch at a time; `onBatch` after each. */
+  async push(peer: string, entries: readonly SyncEntry[], onBatch: (outcome: TransferOutcome) => void): Promise<void> {
+    for (let i = 0; i < entries.length; i += SYNC_BATCH_KEYS) onBatch(await this.pushBatch(peer, entries.slice(i, i + SYNC_BATCH_KEYS)));
+  }
+
+  private async pullBatch(peer: string, batch: readonly SyncEntry[]): Promise<TransferOutcome> {
+    const outcome: TransferOutcome = new Map(batch.map((e) => [e.key, undefined]));
+    const keys = batch.map((e) => e.key);
+    const named = new Map(batch.map((e) => [e.key, e.version]));
+    let wanted: FileManifest[];
+    try {
+      const [reports, newest] = await Promise.all([this.router.reports(peer, keys), this.newestHere(keys)]);
+      // Only the version the digest named, and only where it is newer than what is here now.
+      wanted = batch
+        .map((e) => reports.get(e.key)?.manifest)
+        .filter((m): m is FileManifest => !!m && m.version === named.get(m.key))
+        .filter((m) => {
+          const here = newest.get(m.key);
+          return here === undefined || compareVersions(m.version, here) > 0;
+        });
+    } catch (err) {
+      return new Map(keys.map((k) => [k, err]));
+    }
+    // Each copy pins its chunks (as a put per chunk would) until its commit takes the pin off.
+    for (const m of wanted) this.local.guard.pin(new Set(m.chunks));
+    const handed = new Set<FileManifest>();
+    try {
+      const need: string[] = [];
+      for (const hash of new Set(wanted.flatMap((m) => m.chunks))) if (!(await this.local.chunks.has(hash))) need.push(hash);
+      await this.router.fetchChunks(peer, need, async (hash, data) => {
+        await this.throttle.take(data.length);
+        await this.local.putPinnedChunk(hash, data);
+      });
+      await Promise.all(
+        wanted.map((m) => {
+          handed.add(m);
+          return this.local.commitManifest(m, this.holdersOf(m.key)).then(
+            () => undefined,
+            (err) => outcome.set(m.key, err),
+          );
+        }),
+      );
+    } catch (err) {
+      for (const m of wanted) if (!handed.has(m)) outcome.set(m.key, err);
+    } finally {
+      const left = wanted.filter((m) => !handed.has(m));
+      if (left.length) await this.local.releaseChunks(left.flatMap((m) => [...new Set(m.chunks)]));
+    }
+    return outcome;
+  }
+
+  private async pushBatch(peer: string, batch: readonly SyncEntry[]): Promise<TransferOutcome> {
+    const outcome: TransferOutcome = new Map(batch.map((e) => [e.key, undefined]));
+    try {
+      const named = new Map(batch.map((e) => [e.key, e.version]));
+      // Changed since the digest: nothing to push. Larger manifests go one by one (segmented).
+      const manifests = (await this.files.getMany(batch.map((e) => e.key))).filter((m) => named.get(m.key) === m.version);
+      const small = manifests.filter((m) => m.chunks.length <= SEGMENT_CHUNKS);
+      for (const m of manifests.filter((x) => x.chunks.length > SEGMENT_CHUNKS)) {
+        await this.copyManifestTo(peer, m).catch((err) => outcome.set(m.key, err));
+      }
+      const wanted = await this.router.offer(peer, small.map((m) => ({ key: m.key, version: m.version, hashes: [...new Set(m.chunks)] })));
+      await this.sendChunks(peer, [...new Set([...wanted.values()].flat())]);
+      const items = small.filter((m) => wanted.has(m.key)).map((manifest) => ({ manifest, holders: this.holdersOf(manifest.key) }));
+      const results = await this.router.commitMany(peer, items);
+      items.forEach((item, i) => {
+        if (results[i] instanceof Error) outcome.set(item.manifest.key, results[i]);
+      });
+    } catch (err) {
+      for (const e of batch) if (outcome.get(e.key) === undefined) outcome.set(e.key, err);
+    }
+    return outcome;
+  }
+
+  /** Sends a manifest's missing chunks to `peer`, then the manifest (one key, any size). */
+  async copyManifestTo(peer: string, manifest: FileManifest): Promise<void> {
+    const missing = await this.router.missingChunks(peer, [...new Set(manifest.chunks)]);
+    for (const hash of missing) {
+      const data = await this.local.getChunk(hash);
+      await this.throttle.take(data.length);
+      await this.router.putChunk(peer, hash, data);
+    }
+    await this.router.commit(peer, manifest, this.holdersOf(manifest.key));
+  }
+
+  /** Local chunks to `peer`, a payload's worth per message (at most that much read at once). */
+  private async sendChunks(peer: string, hashes: readonly string[]): Promise<void> {
+    let run: Array<{ hash: string; data: Buffer }> = [];
+    let bytes = 0;
+    for (const hash of hashes) {
+      const data = await this.local.getChunk(hash);
+      await this.throttle.take(data.length);
+      if (run.length && bytes + data.length > SYNC_BATCH_CHUNK_BYTES) {
+        await this.router.putChunks(peer, run);
+        run = [];
+        bytes = 0;
+      }
+      run.push({ hash, data });
+      bytes += data.length;
+    }
+    if (run.length) await this.router.putChunks(peer, run);
+  }
+
+  /** The newest version (manifest or tombstone) this node holds of each key. */
+  private async newestHere(keys: readonly string[]): Promise<Map<string, string>> {
+    const [held, graves] = await Promise.all([this.files.versionsOf(keys), this.tombstones.versionsOf(keys)]);
+    const out = new Map(held);
+    for (const [key, v] of graves) if (!out.has(key) || compareVersions(v, out.get(key) as string) >= 0) out.set(key, v);
+    return out;
+  }
+}
