@@ -43,7 +43,7 @@ export class MetricsService {
   readonly repairs = new Counter({ name: 'p2p_repairs_total', help: 'Repairs (copies pushed, pulled or restored), by result', labelNames: ['result'], registers: [this.registry] });
   readonly scrubPassDuration = new Histogram({
     name: 'p2p_scrub_pass_duration_seconds',
-    help: 'Duration of scrub passes, by kind (sweep: the pass that also swept orphan chunks)',
+    help: 'Duration of scrub passes (each re-hashes a few chunks and takes one bounded step of the orphan sweep), by kind',
     labelNames: ['kind'],
     buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
     registers: [this.registry],

@@ -154,6 +154,13 @@ export class ChunkStore {
     }
   }
 
+  /** The chunks in one prefix folder (`00`..`ff`); empty when the folder does not exist. */
+  async listPrefix(prefix: string): Promise<string[]> {
+    if (!/^[0-9a-f]{2}$/.test(prefix)) return [];
+    const names = await fs.readdir(path.join(this.blobsDir, prefix)).catch(() => [] as string[]);
+    return names.filter((n) => HASH.test(n));
+  }
+
   /** When the chunk file was written (ms since the epoch), or undefined when absent. */
   async writtenAt(hash: string): Promise<number | undefined> {
     const st = await fs.stat(this.pathOf(hash)).catch(() => undefined);

@@ -5,9 +5,10 @@
  * of a file that uses it, verified, and written back.
  *
  * A pass walks the chunk table's hash index from a cursor (a few rows per pass, whatever the
- * size of the store). It also sweeps orphans: chunks no manifest references (left by uploads
- * that never committed) are deleted once they are older than ORPHAN_AGE_MS, far beyond any
- * upload, and not pinned by one (chunk-guard.ts).
+ * size of the store). It also sweeps orphans, a bounded step per pass: chunks no manifest
+ * references (left by uploads that never committed) are deleted once they are older than
+ * ORPHAN_AGE_MS, far beyond any upload, and not pinned by one (chunk-guard.ts). Chunks freed by
+ * a delete or an overwrite do not wait for the sweep: they go at once (LocalReplica).
  */
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { describeError } from '../common/errors';
@@ -21,22 +22,25 @@ import { placeKey } from './placement';
 import { ReplicaRouter } from './replica-router';
 import { ChunkCorruptError, ChunkNotFoundError } from './storage.errors';
 import { ORPHAN_AGE_MS, SCRUB_CHUNKS_PER_PASS, SCRUB_INTERVAL_MS } from './sync-timings';
-/** The orphan sweep walks every chunk file: run it every this many scrub passes. */
-const ORPHAN_SWEEP_EVERY_PASSES = 360;
+/** Chunk files the orphan sweep looks at per scrub pass (100,000 chunks: once round in about an hour on lan). */
+const ORPHAN_SWEEP_CHUNKS_PER_STEP = 256;
+/** Prefix folders it reads per pass at most (empty ones cost a readdir each). */
+const ORPHAN_SWEEP_FOLDERS_PER_STEP = 16;
 
 @Injectable()
 export class ScrubService implements OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   /** The last chunk hash checked: the next pass goes on after it in hash order. */
   private cursor = '';
-  private passes = 0;
+  /** Where the orphan sweep is: the prefix folder it is in and the names of it still to look at. */
+  private readonly sweep = { prefix: -1, pending: [] as string[] };
   private stopped = false;
   private readonly logger = new Logger('Scrub');
   /** Told about every damaged chunk found and every repair (metrics). */
   onCorrupt: ((hash: string) => void) | undefined;
   onRepair: ((hash: string, ok: boolean) => void) | undefined;
-  /** Told how long each timed pass took (`sweep`: one that also swept orphans), for metrics. */
-  onPass: ((kind: 'pass' | 'sweep', seconds: number) => void) | undefined;
+  /** Told how long each pass took (re-hashing and one sweep step), for metrics. */
+  onPass: ((kind: 'pass', seconds: number) => void) | undefined;
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
@@ -57,12 +61,25 @@ export class ScrubService implements OnModuleDestroy {
   }
 
   /**
-   * Deletes chunks that no held manifest references and that were written longer than
-   * `minAgeMs` ago. Returns how many were deleted.
+   * One step of the orphan sweep: looks at the next ORPHAN_SWEEP_CHUNKS_PER_STEP chunk files
+   * (reading at most ORPHAN_SWEEP_FOLDERS_PER_STEP prefix folders), going on where the last
+   * step stopped and round the 256 folders again, and deletes those that no held manifest
+   * references, that no store has pinned and that were written longer than `minAgeMs` ago.
+   * Each scrub pass takes one step, so the work per pass is bounded whatever the store's size.
+   * Returns how many were deleted.
    */
   async sweepOrphans(minAgeMs = ORPHAN_AGE_MS, now = Date.now()): Promise<number> {
     let deleted = 0;
-    for await (const hash of this.local.chunks.list()) {
+    let looked = 0;
+    for (let folders = 0; looked < ORPHAN_SWEEP_CHUNKS_PER_STEP; ) {
+      if (this.sweep.pending.length === 0) {
+        if (folders++ >= ORPHAN_SWEEP_FOLDERS_PER_STEP) break;
+        this.sweep.prefix = (this.sweep.prefix + 1) % 256;
+        this.sweep.pending = await this.local.chunks.listPrefix(this.sweep.prefix.toString(16).padStart(2, '0'));
+        continue;
+      }
+      const hash = this.sweep.pending.pop() as string;
+      looked += 1;
       const at = await this.local.chunks.writtenAt(hash);
       if (at === undefined || now - at < minAgeMs) continue;
       deleted += await this.local.collectGarbage([hash]);
@@ -123,12 +140,10 @@ export class ScrubService implements OnModuleDestroy {
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.passes += 1;
-      const sweeping = this.passes % ORPHAN_SWEEP_EVERY_PASSES === 0;
       const started = performance.now();
-      (sweeping ? this.sweepOrphans() : Promise.resolve(0))
+      this.sweepOrphans()
         .then(() => this.pass())
-        .then(() => this.onPass?.(sweeping ? 'sweep' : 'pass', (performance.now() - started) / 1000))
+        .then(() => this.onPass?.('pass', (performance.now() - started) / 1000))
         .catch((err) => this.logger.warn(`scrub pass failed: ${describeError(err)}`))
         .finally(() => this.schedule());
     }, SCRUB_INTERVAL_MS[this.config.gossipProfile]);

@@ -45,9 +45,44 @@ describe('orphan chunks', () => {
       const { StoreOutcomeRepository } = await import('../../src/peer-repository/store-outcome.repository');
       const local = new LocalReplica(chunks, files, new TombstoneRepository(ds), new StoreOutcomeRepository(ds));
       const sut = new ScrubService({ replicas: 1 } as never, local, files, {} as never, {} as never, {} as never);
-      assert.equal(await sut.sweepOrphans(), 1);
+      // Each step reads at most 16 of the 256 prefix folders: 16 steps go round them all.
+      let swept = 0;
+      for (let step = 0; step < 16; step++) swept += await sut.sweepOrphans();
+      assert.equal(swept, 1);
       assert.equal(await chunks.has(orphans[0]), false);
       for (const h of referenced) assert.equal(await chunks.has(h), true, 'referenced chunks stay');
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it('sweeps in bounded steps: one pass looks at a few hundred chunk files, however many there are', async () => {
+    const dir = harness.dir('orphan-steps');
+    const ds = await openDatabase(path.join(dir, 'p2p.db'));
+    try {
+      const files = new FileRepository(ds);
+      const chunks = new ChunkStore(path.join(dir, 'blobs'));
+      await chunks.init();
+      const old = new Date(Date.now() - 25 * 3_600_000);
+      const orphans: string[] = [];
+      for (let i = 0; i < 1500; i++) {
+        const data = Buffer.from(`orphan ${i}`);
+        await chunks.put(sha256Hex(data), data);
+        fs.utimesSync(chunks.pathOf(sha256Hex(data)), old, old);
+        orphans.push(sha256Hex(data));
+      }
+      const { ScrubService } = await import('../../src/storage/scrub.service');
+      const { LocalReplica } = await import('../../src/storage/local-replica');
+      const { TombstoneRepository } = await import('../../src/peer-repository/tombstone.repository');
+      const { StoreOutcomeRepository } = await import('../../src/peer-repository/store-outcome.repository');
+      const local = new LocalReplica(chunks, files, new TombstoneRepository(ds), new StoreOutcomeRepository(ds));
+      const sut = new ScrubService({ replicas: 1 } as never, local, files, {} as never, {} as never, {} as never);
+      const first = await sut.sweepOrphans();
+      assert.ok(first > 0 && first <= 300, `one sweep step deleted ${first} of 1500 chunks`);
+      let total = first;
+      for (let step = 0; step < 100 && total < orphans.length; step++) total += await sut.sweepOrphans();
+      assert.equal(total, orphans.length, 'the steps went on where the last one stopped, through every folder');
+      for (const h of orphans) assert.equal(await chunks.has(h), false);
     } finally {
       await ds.destroy();
     }
