@@ -2,12 +2,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { effectiveWriteQuorum, parseNodeConfig } from './node-config';
 import { InvalidInputError } from '../common/errors';
+import { InsecureBindError } from './config.errors';
 
 describe('parseNodeConfig', () => {
   it('applies the seed defaults', () => {
     const sut = parseNodeConfig({});
-    assert.deepEqual(sut.listen, { host: '', port: 3000 });
-    assert.deepEqual(sut.http, { host: '', port: 13000 });
+    assert.deepEqual(sut.listen, { host: '127.0.0.1', port: 3000 }, 'no secret: this machine only');
+    assert.deepEqual(sut.http, { host: '127.0.0.1', port: 13000 });
+    assert.equal(sut.apiTokenRequired, false);
     assert.equal(sut.replicas, 3);
     assert.equal(sut.gossipProfile, 'lan');
     assert.equal(sut.tombstoneTtlMs, 7 * 86_400_000);
@@ -67,6 +69,48 @@ describe('parseNodeConfig', () => {
 
   it('refuses a write quorum above the replicas', () => {
     assert.throws(() => parseNodeConfig({ replicas: '2', writeQuorum: '3' }), /exceeds --replicas/);
+  });
+});
+
+describe('parseNodeConfig: safe defaults', () => {
+  it('with a secret, no host means every interface, and the API wants a token', () => {
+    const sut = parseNodeConfig({ clusterSecret: 's', s3Keys: 'AKID:secret' });
+    assert.deepEqual(sut.listen, { host: '', port: 3000 });
+    assert.deepEqual(sut.http, { host: '', port: 13000 });
+    assert.deepEqual(sut.s3.listen, { host: '', port: 9000 });
+    assert.equal(sut.apiTokenRequired, true);
+  });
+
+  it('without a secret, no host is 127.0.0.1 on every listener, and loopback hosts stay', () => {
+    const sut = parseNodeConfig({ listen: ':4000', s3Keys: 'AKID:secret' });
+    assert.deepEqual([sut.listen, sut.http, sut.s3.listen], [4000, 14000, 10000].map((port) => ({ host: '127.0.0.1', port })));
+    assert.deepEqual(parseNodeConfig({ listen: '127.0.0.5:1', http: '[::1]:2' }).http, { host: '::1', port: 2 });
+    assert.deepEqual(parseNodeConfig({ listen: 'localhost:1' }).listen, { host: 'localhost', port: 1 });
+  });
+
+  it('without a secret, refuses every listener other hosts reach, naming each, unless --insecure-open-cluster', () => {
+    assert.throws(
+      () => parseNodeConfig({ listen: '0.0.0.0:3000', http: '192.168.1.5:13000', s3: 'node1:9000', s3Keys: 'AKID:secret' }),
+      (err: unknown) => {
+        assert.ok(err instanceof InsecureBindError);
+        assert.deepEqual(err.listeners, ['--listen 0.0.0.0:3000', '--http 192.168.1.5:13000', '--s3 node1:9000']);
+        assert.equal(err.exitCode, 2);
+        return true;
+      },
+    );
+    assert.doesNotThrow(() => parseNodeConfig({ s3: '0.0.0.0:9000' }), 'an S3 endpoint with no key opens nothing');
+    const sut = parseNodeConfig({ listen: '0.0.0.0:3000', insecureOpenCluster: 'true' });
+    assert.deepEqual(sut.listen, { host: '0.0.0.0', port: 3000 });
+    assert.equal(sut.apiTokenRequired, true, 'an API other hosts reach wants a token');
+    assert.deepEqual(parseNodeConfig({ insecureOpenCluster: 'true' }).listen, { host: '', port: 3000 });
+    assert.throws(() => parseNodeConfig({ listen: '0.0.0.0:3000', insecureOpenCluster: 'no' }), InsecureBindError);
+    assert.throws(() => parseNodeConfig({ insecureOpenCluster: 'maybe' }), /--insecure-open-cluster "maybe" must be true or false/);
+  });
+
+  it('a set API token is always wanted; --metrics-require-token needs one', () => {
+    assert.equal(parseNodeConfig({ apiToken: 't' }).apiTokenRequired, true);
+    assert.equal(parseNodeConfig({ apiToken: 't', metricsRequireToken: 'true' }).metricsRequireToken, true);
+    assert.throws(() => parseNodeConfig({ metricsRequireToken: 'true' }), /--metrics-require-token needs --api-token/);
   });
 });
 

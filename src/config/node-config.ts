@@ -12,13 +12,17 @@ import { parseDuration, parseSize } from './units';
 import { DEFAULT_CHUNK_SIZE, MIN_CHUNK_SIZE } from '../storage/chunker';
 import { S3Options, parseS3Options } from './s3-options';
 import { secretListFrom } from './secret-list';
+import { applyBindPolicy, reachableFromOtherHosts } from './bind-policy';
 
 export type GossipProfile = 'lan' | 'local';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'verbose';
 export type LogFormat = 'text' | 'json';
 
 export interface NodeConfig {
-  /** What the p2p listener binds. An empty host binds every interface. */
+  /**
+   * What the p2p listener binds. An empty host binds every interface; without a cluster secret
+   * it is 127.0.0.1 unless --insecure-open-cluster (bind-policy.ts), as for --http and --s3.
+   */
   listen: HostPort;
   /** What other nodes dial; undefined: derived from --listen (see NodeIdentityService). */
   advertise: string | undefined;
@@ -43,6 +47,15 @@ export interface NodeConfig {
   apiTokens: string[];
   /** --api-token-file: read again on SIGHUP. */
   apiTokenFile: string | undefined;
+  /** --insecure-open-cluster: no secret, and listeners on interfaces other hosts can reach. */
+  insecureOpenCluster: boolean;
+  /**
+   * The HTTP API wants a bearer token even when none is set (then it answers nobody): the node
+   * has a cluster secret, or the API is reachable from other hosts. A set token is always wanted.
+   */
+  apiTokenRequired: boolean;
+  /** --metrics-require-token: /metrics wants the API token too. */
+  metricsRequireToken: boolean;
   gossipProfile: GossipProfile;
   /** The profile's membership timings with --gossip-override applied. */
   gossip: SwimConfig;
@@ -109,6 +122,17 @@ const oneOf = <T extends string>(flag: string, values: readonly T[]) =>
     return s as T;
   });
 
+/** A switch: given alone on the command line (true), or as P2P_<FLAG>=true|false|1|0|yes|no. */
+const flag = (name: string) =>
+  z.union([z.boolean(), z.string()]).optional().transform((v, ctx) => {
+    if (v === undefined || typeof v === 'boolean') return v ?? false;
+    const s = v.trim().toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(s)) return true;
+    if (['false', '0', 'no', 'off', ''].includes(s)) return false;
+    ctx.addIssue({ code: 'custom', message: `--${name} "${v}" must be true or false` });
+    return false;
+  });
+
 const serveSchema = z.object({
   listen: hostPort('listen'),
   advertise: z.string().optional().transform((s, ctx) => {
@@ -140,6 +164,8 @@ const serveSchema = z.object({
   clusterSecretFile: z.string().optional(),
   apiToken: z.string().optional(),
   apiTokenFile: z.string().optional(),
+  insecureOpenCluster: flag('insecure-open-cluster'),
+  metricsRequireToken: flag('metrics-require-token'),
   gossipProfile: oneOf('gossip-profile', ['lan', 'local'] as const),
   gossipOverride: z.string().optional(),
   tombstoneTtl: duration('tombstone-ttl'),
@@ -173,17 +199,20 @@ export function parseNodeConfig(raw: RawOptions): NodeConfig {
   const s3 = parseS3Options(withDefaults, o.listen, problems);
   const clusterSecrets = secretListFrom('cluster-secret', o.clusterSecret, o.clusterSecretFile, problems);
   const apiTokens = secretListFrom('api-token', o.apiToken, o.apiTokenFile, problems);
+  if (o.metricsRequireToken && apiTokens.length === 0) problems.push('--metrics-require-token needs --api-token or --api-token-file (the token /metrics then wants)');
   if (problems.length) throw new InvalidInputError(problems.join('; '));
+  const s3Opens = Boolean(s3.keys || s3.keysFile);
+  const bound = applyBindPolicy({ listen: o.listen, http, s3: s3Opens ? s3.listen : 'off' }, clusterSecrets.length === 0, o.insecureOpenCluster);
   const dbPath = path.resolve(o.db);
   return {
-    listen: o.listen,
+    listen: bound.listen,
     advertise: o.advertise,
     dbPath,
     dataDir: path.dirname(dbPath),
     bootstrap: o.bootstrap,
     replicas: o.replicas,
     writeQuorum: o.writeQuorum,
-    http,
+    http: bound.http,
     clusterId: o.clusterId,
     clusterSecret: clusterSecrets[0],
     clusterSecrets,
@@ -191,6 +220,9 @@ export function parseNodeConfig(raw: RawOptions): NodeConfig {
     apiToken: apiTokens[0],
     apiTokens,
     apiTokenFile: o.apiTokenFile ? path.resolve(o.apiTokenFile) : undefined,
+    insecureOpenCluster: o.insecureOpenCluster,
+    apiTokenRequired: apiTokens.length > 0 || clusterSecrets.length > 0 || reachableFromOtherHosts(bound.http),
+    metricsRequireToken: o.metricsRequireToken,
     gossipProfile: o.gossipProfile,
     gossip: gossip.config,
     gossipOverrides: gossip.overrides,
@@ -201,7 +233,7 @@ export function parseNodeConfig(raw: RawOptions): NodeConfig {
     httpIdleTimeoutMs: o.httpIdleTimeout,
     logLevel: o.logLevel,
     logFormat: o.logFormat,
-    s3,
+    s3: s3Opens ? { ...s3, listen: bound.s3 } : s3,
   };
 }
 

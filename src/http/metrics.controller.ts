@@ -1,9 +1,11 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { MetricsService } from '../metrics/metrics.service';
+import { MetricsTokenGuard } from './api-token.guard';
 
-/** GET /metrics: Prometheus text format (never behind the API token). */
+/** GET /metrics: Prometheus text format; behind the API token only with --metrics-require-token. */
 @Controller()
+@UseGuards(MetricsTokenGuard)
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 

@@ -68,9 +68,7 @@ export async function runNode(config: NodeConfig): Promise<void> {
     if (overridden.length > 0) {
       log.log(`gossip profile ${config.gossipProfile} with ${overridden.map(([k, v]) => `${k}=${v}`).join(', ')} (--gossip-override)`);
     }
-    if (!config.clusterSecret) {
-      log.warn('no cluster secret set: any node that can reach this port can join (set --cluster-secret or P2P_CLUSTER_SECRET)');
-    }
+    for (const warning of exposureWarnings(config, status.p2pAddress ?? identity.advertise, http)) log.warn(warning);
     if (app.get(TransportSecurity).plaintext) log.warn('P2P_BENCH_PLAINTEXT_TRANSPORT=1: connections are NOT encrypted (a benchmark-only switch)');
     log.log(`node key ${identity.fingerprint.slice(0, 16)}… (TLS 1.3 on every connection); keyring: ${identity.secrets.keyIds.join(', ') || 'none (open cluster)'}`);
     stopWatching = watchSecretFiles(config, identity, log);
@@ -95,6 +93,20 @@ export async function runNode(config: NodeConfig): Promise<void> {
   await app.get(MembershipService).leave().catch((err) => log.warn(`leave failed: ${describeError(err)}`));
   await app.close();
   log.log('stopped');
+}
+
+/** What start-up says about who can reach this node (bind-policy.ts decided where it binds). */
+function exposureWarnings(config: NodeConfig, p2p: string, http: string): string[] {
+  const out: string[] = [];
+  if (!config.clusterSecret && config.insecureOpenCluster) {
+    out.push(`--insecure-open-cluster: no cluster secret, and listening on ${p2p} (http ${http}): any node that reaches it joins the cluster and every client may use it; set --cluster-secret instead`);
+  } else if (!config.clusterSecret) {
+    out.push('no cluster secret set: an open cluster, reachable from this machine only (set --cluster-secret or P2P_CLUSTER_SECRET to join nodes on other hosts)');
+  }
+  if (config.http !== 'off' && config.apiTokenRequired && config.apiTokens.length === 0) {
+    out.push(`the HTTP API on ${http} answers no request (401) until --api-token is set: ${config.clusterSecret ? 'the cluster has a secret' : 'it is reachable from other hosts'}`);
+  }
+  return out;
 }
 
 async function listenHttp(app: INestApplication, config: NodeConfig): Promise<string> {

@@ -46,6 +46,11 @@ export class Keyring {
     return this.entries.map((e) => e.keyId);
   }
 
+  /** Every secret, primary first: for checks outside the handshake (the HTTP API's bearer tokens). */
+  get secrets(): string[] {
+    return this.entries.map((e) => e.secret);
+  }
+
   find(keyId: string): KeyringEntry | undefined {
     return this.entries.find((e) => e.keyId === keyId);
   }

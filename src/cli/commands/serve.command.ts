@@ -2,20 +2,35 @@ import { Command, CommandRunner, Option } from 'nest-commander';
 import { parseNodeConfig, RawOptions } from '../../config/node-config';
 
 /**
+ * Switches (flags without a value) read their variable here rather than through the option's
+ * `env`: commander sets a switch on from a variable that is merely defined, so
+ * P2P_INSECURE_OPEN_CLUSTER=false would have turned it on. parseNodeConfig reads the value.
+ */
+const SWITCH_ENV = { insecureOpenCluster: 'P2P_INSECURE_OPEN_CLUSTER', metricsRequireToken: 'P2P_METRICS_REQUIRE_TOKEN' } as const;
+
+function switchesFromEnv(): RawOptions {
+  return Object.fromEntries(Object.entries(SWITCH_ENV).map(([key, name]) => [key, process.env[name]]));
+}
+
+/**
  * `p2p serve`: run a node. Each flag also reads P2P_<FLAG>; defaults are applied by
  * parseNodeConfig (so an unset flag and an unset variable are told apart from a default).
  */
 @Command({ name: 'serve', description: 'Run a storage node until SIGTERM/SIGINT (then it leaves the cluster gracefully)' })
 export class ServeCommand extends CommandRunner {
   async run(_: string[], options: RawOptions): Promise<void> {
-    const config = parseNodeConfig(options);
+    const config = parseNodeConfig({ ...switchesFromEnv(), ...options });
     // The node's module graph (HTTP, metrics, storage) loads only for `serve`, so the other
     // commands start quickly.
     const { runNode } = await import('../../node/node-runner');
     await runNode(config);
   }
 
-  @Option({ flags: '--listen <host:port>', description: 'address the p2p listener binds (default ":3000", every interface)', env: 'P2P_LISTEN' })
+  @Option({
+    flags: '--listen <host:port>',
+    description: 'address the p2p listener binds (default ":3000": every interface with a cluster secret, 127.0.0.1 without)',
+    env: 'P2P_LISTEN',
+  })
   parseListen(v: string) {
     return v;
   }
@@ -45,7 +60,7 @@ export class ServeCommand extends CommandRunner {
     return v;
   }
 
-  @Option({ flags: '--http <host:port|off>', description: 'HTTP API, /metrics, /healthz, /readyz (default: p2p port + 10000; "off" disables)', env: 'P2P_HTTP' })
+  @Option({ flags: '--http <host:port|off>', description: 'HTTP API, /metrics, /healthz, /readyz (default: --listen\'s host, p2p port + 10000; "off" disables)', env: 'P2P_HTTP' })
   parseHttp(v: string) {
     return v;
   }
@@ -69,7 +84,11 @@ export class ServeCommand extends CommandRunner {
     return v;
   }
 
-  @Option({ flags: '--api-token <token,...>', description: 'token(s) clients prove: the CLI in its handshake, the HTTP API as a bearer token', env: 'P2P_API_TOKEN' })
+  @Option({
+    flags: '--api-token <token,...>',
+    description: 'token(s) clients prove: the CLI in its handshake, the HTTP API as a bearer token (wanted whenever set; with none, an API reachable from other hosts answers nobody)',
+    env: 'P2P_API_TOKEN',
+  })
   parseApiToken(v: string) {
     return v;
   }
@@ -77,6 +96,19 @@ export class ServeCommand extends CommandRunner {
   @Option({ flags: '--api-token-file <path>', description: 'the API tokens, one per line; read again on SIGHUP', env: 'P2P_API_TOKEN_FILE' })
   parseApiTokenFile(v: string) {
     return v;
+  }
+
+  @Option({
+    flags: '--insecure-open-cluster',
+    description: `with no cluster secret, still bind interfaces other hosts reach (any node that reaches them joins; logs a warning; env ${SWITCH_ENV.insecureOpenCluster}=true)`,
+  })
+  parseInsecureOpenCluster() {
+    return 'true';
+  }
+
+  @Option({ flags: '--metrics-require-token', description: `/metrics wants the API token too (health and readiness stay open; env ${SWITCH_ENV.metricsRequireToken}=true)` })
+  parseMetricsRequireToken() {
+    return 'true';
   }
 
   @Option({ flags: '--gossip-profile <lan|local>', description: 'membership timings: lan (default) or local (fast, for tests on one machine)', env: 'P2P_GOSSIP_PROFILE' })
