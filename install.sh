@@ -68,19 +68,27 @@ envfile="$root/etc/p2p-storage/$P2P_USER.env"
 if [ -f "$envfile" ]; then
   echo "keeping existing $envfile"
 else
+  # A new cluster secret and API token, made here once (scripts/init-env.sh replaces each
+  # change-me value with 32 random bytes, writes 0600, never overwrites): a node refuses a
+  # placeholder, and a node without a secret listens on 127.0.0.1 only.
   echo "+ write $envfile"
   if [ "$dry" = 0 ]; then
-    umask 077
-    cat > "$envfile" <<ENV
+    template=$(mktemp)
+    cat > "$template" <<ENV
 # p2p-storage settings for p2p-storage@$P2P_USER (every flag has a P2P_* variable; see DEPLOYMENT.md)
 P2P_LISTEN=:3000
 P2P_HTTP=:13000
 #P2P_BOOTSTRAP=host1:3000,host2:3000
 #P2P_ADVERTISE=this-host.example:3000
-#P2P_CLUSTER_SECRET=
-#P2P_API_TOKEN=
+# Made at install, random: every node of the cluster needs the same secret (copy it to them).
+P2P_CLUSTER_SECRET=change-me
+# What clients prove (p2p store/get/delete: P2P_API_TOKEN; the REST API: Authorization: Bearer).
+P2P_API_TOKEN=change-me
 P2P_LOG_FORMAT=text
 ENV
+    scripts/init-env.sh "$template" "$envfile" >/dev/null
+    rm -f "$template"
+    echo "  with a new random P2P_CLUSTER_SECRET and P2P_API_TOKEN (mode 0600; give the same secret to every node)"
   fi
 fi
 

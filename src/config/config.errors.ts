@@ -13,3 +13,19 @@ export class InsecureBindError extends P2pError {
     );
   }
 }
+
+/** How to replace a placeholder, said wherever one is refused. */
+export const REAL_SECRET_HINT =
+  'make a real one with `openssl rand -hex 32` (docker-compose: `scripts/init-env.sh` writes a .env with new ones; S3 keys: `p2p s3 keygen`)';
+
+/** A secret left at the placeholder of an example configuration (docker-compose.yml, .env.example, k8s/). */
+export class PlaceholderSecretError extends P2pError {
+  constructor(readonly flags: string[]) {
+    super(`${flags.map((f) => `--${f}`).join(', ')} still ${flags.length > 1 ? 'hold' : 'holds'} a placeholder of the example configuration ("change-me…"): ${REAL_SECRET_HINT}`, 'PLACEHOLDER_SECRET', ExitCode.usage);
+  }
+}
+
+/** The example configurations' placeholders all start so; no real secret does. */
+export function isPlaceholderSecret(value: string): boolean {
+  return /^change-?me/i.test(value.trim());
+}

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { effectiveWriteQuorum, parseNodeConfig } from './node-config';
 import { InvalidInputError } from '../common/errors';
-import { InsecureBindError } from './config.errors';
+import { InsecureBindError, PlaceholderSecretError } from './config.errors';
 
 describe('parseNodeConfig', () => {
   it('applies the seed defaults', () => {
@@ -111,6 +111,24 @@ describe('parseNodeConfig: safe defaults', () => {
     assert.equal(parseNodeConfig({ apiToken: 't' }).apiTokenRequired, true);
     assert.equal(parseNodeConfig({ apiToken: 't', metricsRequireToken: 'true' }).metricsRequireToken, true);
     assert.throws(() => parseNodeConfig({ metricsRequireToken: 'true' }), /--metrics-require-token needs --api-token/);
+  });
+
+  it('refuses the example configurations\' placeholders, saying how to make a real secret', () => {
+    for (const [raw, flags] of [
+      [{ clusterSecret: 'change-me-cluster-secret' }, ['cluster-secret']],
+      [{ clusterSecret: 'real,change-me-cluster-secret', apiToken: 'change-me-api-token' }, ['cluster-secret', 'api-token']],
+      [{ clusterSecret: 'real', s3Keys: 'change-me-access-key:change-me-s3-secret' }, ['s3-keys']],
+    ] as const) {
+      assert.throws(
+        () => parseNodeConfig(raw),
+        (err: unknown) => {
+          assert.ok(err instanceof PlaceholderSecretError);
+          assert.deepEqual(err.flags, flags);
+          assert.match(err.message, /openssl rand -hex 32/);
+          return true;
+        },
+      );
+    }
   });
 });
 

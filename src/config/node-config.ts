@@ -13,6 +13,7 @@ import { DEFAULT_CHUNK_SIZE, MIN_CHUNK_SIZE } from '../storage/chunker';
 import { S3Options, parseS3Options } from './s3-options';
 import { secretListFrom } from './secret-list';
 import { applyBindPolicy, reachableFromOtherHosts } from './bind-policy';
+import { PlaceholderSecretError, isPlaceholderSecret } from './config.errors';
 
 export type GossipProfile = 'lan' | 'local';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'verbose';
@@ -201,6 +202,12 @@ export function parseNodeConfig(raw: RawOptions): NodeConfig {
   const apiTokens = secretListFrom('api-token', o.apiToken, o.apiTokenFile, problems);
   if (o.metricsRequireToken && apiTokens.length === 0) problems.push('--metrics-require-token needs --api-token or --api-token-file (the token /metrics then wants)');
   if (problems.length) throw new InvalidInputError(problems.join('; '));
+  const placeholders = [
+    ...(clusterSecrets.some(isPlaceholderSecret) ? ['cluster-secret'] : []),
+    ...(apiTokens.some(isPlaceholderSecret) ? ['api-token'] : []),
+    ...(hasPlaceholderS3Key(s3.keys) ? ['s3-keys'] : []),
+  ];
+  if (placeholders.length > 0) throw new PlaceholderSecretError(placeholders);
   const s3Opens = Boolean(s3.keys || s3.keysFile);
   const bound = applyBindPolicy({ listen: o.listen, http, s3: s3Opens ? s3.listen : 'off' }, clusterSecrets.length === 0, o.insecureOpenCluster);
   const dbPath = path.resolve(o.db);
@@ -235,6 +242,11 @@ export function parseNodeConfig(raw: RawOptions): NodeConfig {
     logFormat: o.logFormat,
     s3: s3Opens ? { ...s3, listen: bound.s3 } : s3,
   };
+}
+
+/** An S3 key pair (id:secret) of which either half is a placeholder. */
+function hasPlaceholderS3Key(keys: string | undefined): boolean {
+  return (keys ?? '').split(/[,\s]+/).some((pair) => pair.split(':').some(isPlaceholderSecret));
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import { InvalidInputError } from '../common/errors';
+import { PlaceholderSecretError, isPlaceholderSecret } from './config.errors';
 
 export function splitSecretList(text: string | undefined): string[] {
   return (text ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -20,6 +21,8 @@ export function readSecretFile(file: string, flag: string): string[] {
   }
   const entries = text.split(/\r?\n/).map((s) => s.trim()).filter((s) => s !== '' && !s.startsWith('#'));
   if (entries.length === 0) throw new InvalidInputError(`--${flag} ${file} holds no secret (one per line, the first is used for new connections)`);
+  // Checked here, not only at start: a SIGHUP must not install a placeholder either.
+  if (entries.some(isPlaceholderSecret)) throw new PlaceholderSecretError([flag]);
   return entries;
 }
 
