@@ -27,3 +27,24 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
     });
   });
 }
+
+/** An event source: an EventEmitter, a stream, a response, `process`. */
+export interface EventSource {
+  on(event: string, listener: () => void): unknown;
+  off(event: string, listener: () => void): unknown;
+}
+
+/**
+ * Resolves at the first of `events` and removes its listener from every one of them, so a
+ * wait that ends one way leaves nothing behind on the others (a 'drain' that never comes once
+ * the client left, a SIGINT after the SIGTERM that ended the wait). Listens from the call on.
+ */
+export function firstEvent(source: EventSource, events: readonly string[]): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      for (const event of events) source.off(event, done);
+      resolve();
+    };
+    for (const event of events) source.on(event, done);
+  });
+}

@@ -12,6 +12,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { ApiTokenGuard } from './api-token.guard';
 import { P2pErrorFilter } from './p2p-error.filter';
 import { parseRange } from '../common/byte-range';
+import { firstEvent } from '../common/wait';
 
 @Controller('v1/files')
 @UseGuards(ApiTokenGuard)
@@ -99,14 +100,5 @@ export class FilesController {
  * for ever when the client disconnected meanwhile (no drain ever comes), holding its chunk.
  */
 function drainedOrClosed(res: Response): Promise<void> {
-  if (res.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
+  return res.destroyed ? Promise.resolve() : firstEvent(res, ['drain', 'close']);
 }

@@ -8,6 +8,7 @@ import { NestFactory } from '@nestjs/core';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describeError } from '../common/errors';
+import { firstEvent } from '../common/wait';
 import { createNodeLogger } from '../common/logger';
 import { formatHostPort } from '../config/address';
 import type { NodeConfig } from '../config/node-config';
@@ -127,13 +128,5 @@ async function listenHttp(app: INestApplication, config: NodeConfig): Promise<st
 }
 
 function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off('SIGTERM', done);
-      process.off('SIGINT', done);
-      resolve();
-    };
-    process.once('SIGTERM', done);
-    process.once('SIGINT', done);
-  });
+  return firstEvent(process, ['SIGTERM', 'SIGINT']);
 }
