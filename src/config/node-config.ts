@@ -42,8 +42,6 @@ export interface NodeConfig {
   clusterSecrets: string[];
   /** --cluster-secret-file: read again on SIGHUP. */
   clusterSecretFile: string | undefined;
-  /** The first API token (the HTTP API's); undefined: none. */
-  apiToken: string | undefined;
   /** Every API token a client may prove (the CLI over p2p, the HTTP API). */
   apiTokens: string[];
   /** --api-token-file: read again on SIGHUP. */
@@ -224,7 +222,6 @@ export function parseNodeConfig(raw: RawOptions): NodeConfig {
     clusterSecret: clusterSecrets[0],
     clusterSecrets,
     clusterSecretFile: o.clusterSecretFile ? path.resolve(o.clusterSecretFile) : undefined,
-    apiToken: apiTokens[0],
     apiTokens,
     apiTokenFile: o.apiTokenFile ? path.resolve(o.apiTokenFile) : undefined,
     insecureOpenCluster: o.insecureOpenCluster,
