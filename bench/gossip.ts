@@ -2,14 +2,20 @@
  * npm run bench:gossip -- N : N real nodes on 127.0.0.1 (lan profile), node i bootstrapping
  * only from node i-1 (a chain). Prints the time from the last node's start until every node
  * lists all N alive (median and max over nodes), then, after kill -9 of the middle node, the
- * time until every survivor lists it dead (median and max), and one node's RSS. When
- * ../shared/tools/serf-gossip.sh and `serf` are available, runs HashiCorp Serf the same way in
- * the same run and prints the ratios.
+ * time until every survivor lists it dead (median and max), and one node's RSS. The nodes run
+ * as deployed: TLS 1.3 on every connection (checked: a TLS handshake with node 0, and no node
+ * logged the benchmark-only plaintext switch). When serf-gossip.sh (in shared/tools beside the
+ * checkout or a folder above it, or named by P2P_BENCH_SERF_SCRIPT) and `serf` are available,
+ * runs HashiCorp Serf the same way in the same run, its gossip encrypted too (-encrypt, a
+ * fresh key), and prints the ratios.
  */
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { connectTls } from '../test/helpers/tls-probe';
 import { parseHostPort } from '../src/config/address';
 import { PROJECT_ROOT } from '../test/helpers/cli-runner';
 import { NodeHarness, TestNode, rssKiB } from '../test/helpers/node-harness';
@@ -84,21 +90,53 @@ function heardOf(nodes: TestNode[], address: string, t0: number): number[] {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** serf-gossip.sh: named by P2P_BENCH_SERF_SCRIPT, or in shared/tools beside the checkout or a folder above it. */
+function serfScript(): string | undefined {
+  if (process.env.P2P_BENCH_SERF_SCRIPT) return process.env.P2P_BENCH_SERF_SCRIPT;
+  for (let dir = path.dirname(PROJECT_ROOT); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'shared', 'tools', 'serf-gossip.sh');
+    if (fs.existsSync(candidate)) return candidate;
+    if (dir === path.dirname(dir)) return undefined;
+  }
+}
+
+/**
+ * Serf as serf-gossip.sh runs it, with its gossip encrypted as ours is: the script's `serf` is
+ * a wrapper that gives every agent the same fresh -encrypt key (AES-GCM on every message).
+ */
 function serf(n: number): { join_s: number; fail_all_s: number; rss0_kib: number } | undefined {
-  const script = path.resolve(PROJECT_ROOT, '..', 'shared', 'tools', 'serf-gossip.sh');
-  if (!fs.existsSync(script) || spawnSync('sh', ['-c', 'command -v serf']).status !== 0) return undefined;
-  const r = spawnSync('bash', [script, String(n), 'lan'], { encoding: 'utf8', timeout: 600_000 });
-  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-  if (!line) return undefined;
-  const kv = Object.fromEntries(line.slice(7).trim().split(/\s+/).map((p) => p.split('=')));
-  return { join_s: Number(kv.join_s), fail_all_s: Number(kv.fail_all_s), rss0_kib: Number(kv.rss0_kib) };
+  const script = serfScript();
+  if (!script || !fs.existsSync(script) || spawnSync('sh', ['-c', 'command -v serf']).status !== 0) return undefined;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-serf-'));
+  try {
+    const wrapper = path.join(dir, 'serf');
+    const key = randomBytes(32).toString('base64');
+    fs.writeFileSync(wrapper, `#!/bin/sh\nif [ "$1" = agent ]; then shift; exec serf agent -encrypt=${key} "$@"; fi\nexec serf "$@"\n`, { mode: 0o700 });
+    const r = spawnSync('bash', [script, String(n), 'lan'], { encoding: 'utf8', timeout: 600_000, env: { ...process.env, SERF: wrapper } });
+    const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+    if (!line) return undefined;
+    const kv = Object.fromEntries(line.slice(7).trim().split(/\s+/).map((p) => p.split('=')));
+    return { join_s: Number(kv.join_s), fail_all_s: Number(kv.fail_all_s), rss0_kib: Number(kv.rss0_kib) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The transport the nodes ran: TLS 1.3 unless the benchmark-only plaintext switch was on. */
+async function transportOf(nodes: TestNode[]): Promise<string> {
+  const plaintext = nodes.filter((x) => x.logs().includes('P2P_BENCH_PLAINTEXT_TRANSPORT=1'));
+  if (plaintext.length > 0) return `NOT encrypted on ${plaintext.length} node(s) (P2P_BENCH_PLAINTEXT_TRANSPORT=1)`;
+  const socket = await connectTls(nodes[0].p2p);
+  const version = socket.getProtocol();
+  socket.destroy();
+  return `${version} on every connection (a TLS handshake with node 0 succeeded; no node ran the plaintext switch)`;
 }
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 10);
   const h = new NodeHarness();
   const lan = ['--gossip-profile', 'lan', '--http', '127.0.0.1:0'];
-  let ours: { joinMedian: number; joinMax: number; failMedian: number; failMax: number; rssMiB: number; bootMs: number; heardMs: number[] };
+  let ours: { joinMedian: number; joinMax: number; failMedian: number; failMax: number; rssMiB: number; bootMs: number; heardMs: number[]; transport: string };
   try {
     const nodes: TestNode[] = [];
     let lastStart = 0;
@@ -113,17 +151,20 @@ async function main(): Promise<void> {
     const joins = await timeUntil(nodes, lastStart, (s) => [...s.values()].filter((v) => v === 'alive').length === n - 1, 120_000);
     const heardMs = heardOf(nodes.slice(0, -1), nodes[n - 1].p2p, lastStart);
     const rssMiB = rssKiB(nodes[0].pid) / 1024;
+    const transport = await transportOf(nodes);
     const victim = nodes[Math.floor(n / 2)];
     const killedAt = Date.now();
     await victim.kill();
     const survivors = nodes.filter((x) => x !== victim);
     const fails = await timeUntil(survivors, killedAt, (s) => s.get(victim.nodeId) === 'dead', 120_000);
-    ours = { joinMedian: median(joins), joinMax: Math.max(...joins), failMedian: median(fails), failMax: Math.max(...fails), rssMiB, bootMs, heardMs };
+    ours = { joinMedian: median(joins), joinMax: Math.max(...joins), failMedian: median(fails), failMax: Math.max(...fails), rssMiB, bootMs, heardMs, transport };
   } finally {
     agent.destroy();
     await h.stopAll();
   }
+  console.log(`load average (1/5/15 min, ${os.cpus().length} cores) at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`p2p-storage N=${n} (lan, chain bootstrap, 127.0.0.1, nodes polled one at a time in rounds every ${POLL_MS} ms):`);
+  console.log(`  transport: ${ours.transport}`);
   console.log(`  join: every node lists all ${n} alive: median ${(ours.joinMedian / 1000).toFixed(2)} s, max ${(ours.joinMax / 1000).toFixed(2)} s (worst node ${((ours.joinMax - ours.joinMedian) / 1000).toFixed(2)} s behind the median)`);
   console.log(`  (the last node took ${(ours.bootMs / 1000).toFixed(2)} s from spawn to its ready line: process start-up; join after ready: max ${((ours.joinMax - ours.bootMs) / 1000).toFixed(2)} s)`);
   if (ours.heardMs.length === n - 1) {
@@ -133,10 +174,10 @@ async function main(): Promise<void> {
   console.log(`  RSS of node 0: ${ours.rssMiB.toFixed(1)} MiB`);
   const s = serf(n);
   if (!s) {
-    console.log('Serf: not run (needs `apt-get install -y serf` and ../shared/tools/serf-gossip.sh beside the checkout)');
+    console.log('Serf: not run (needs `apt-get install -y serf` and serf-gossip.sh: shared/tools beside the checkout or above it, or P2P_BENCH_SERF_SCRIPT)');
     return;
   }
-  console.log(`Serf N=${n} (lan, same chain, same run): join ${s.join_s} s, failure seen by all ${s.fail_all_s} s, RSS ${(s.rss0_kib / 1024).toFixed(1)} MiB`);
+  console.log(`Serf N=${n} (lan, same chain, same run, gossip encrypted with -encrypt): join ${s.join_s} s, failure seen by all ${s.fail_all_s} s, RSS ${(s.rss0_kib / 1024).toFixed(1)} MiB`);
   console.log(
     `ratios ours/Serf: join ${(ours.joinMax / 1000 / s.join_s).toFixed(2)} from spawn, ${(Math.max(0, ours.joinMax - ours.bootMs) / 1000 / s.join_s).toFixed(2)} after ready (target <= 1); ` +
       `failure ${(ours.failMax / 1000 / s.fail_all_s).toFixed(2)} (target <= 0.75)`,
