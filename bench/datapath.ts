@@ -1,7 +1,8 @@
 /**
  * npm run bench:datapath : 4 local nodes, --replicas 3. Stores a file (default 512 MiB) through
- * a holder, then gets it through the node placement does not pick (every chunk crosses the
- * network twice); prints MiB/s and each node's peak RSS. Each round also measures the ceiling:
+ * a holder, then gets it through the node placement does not pick: straight from the holders,
+ * and again with --via-node (every chunk relayed by that node: two hops); prints MiB/s and
+ * each node's peak RSS. Each round also measures the ceiling:
  * one hop between two plain Node processes, one reading the file and sending it over a loopback
  * socket, the other hashing it with SHA-256 and writing it in 1 MiB writes with a final fsync
  * (datapath-ceiling.ts). Prints the ratios to that ceiling.
@@ -11,9 +12,8 @@
  * sets), so the price of encryption is read off one run. It also times a client's connect +
  * TLS + handshake against a node and the cold start of `p2p peers --db`.
  *   node dist/bench/datapath.js [MiB] [rounds] [--profile]   (default 512 MiB, 1 round)
- * With --profile every node of the last encrypted round runs under node --cpu-prof, and the
- * hottest functions of the node that took the store and of the one that served the get are
- * printed.
+ * With --profile every node and the CLI runs of the last encrypted round run under node
+ * --cpu-prof, and the hottest functions of each are printed.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -46,6 +46,8 @@ function makeFile(file: string, mib: number): void {
 interface ClusterRun {
   storeRate: number;
   getRate: number;
+  /** The same get with --via-node: every chunk relayed by the node that holds no copy. */
+  relayedGetRate: number;
   equal: boolean;
   /** Roles in a fixed order: the holder that took the store, two holders, the node that served the get. */
   rss: string[];
@@ -91,21 +93,31 @@ async function runCluster(h: NodeHarness, file: string, mib: number, env: NodeJS
     const outsider = nodes.find((n) => !holders.includes(n.nodeId))!;
     const entry = nodes.find((n) => holders.includes(n.nodeId))!;
 
-    const store = await runCli(['store', key, file, '--bootstrap', entry.p2p], { timeoutMs: 900_000, env });
+    const cliEnv = (what: string) => (profileDir ? { ...env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(profileDir, what)}` } : env);
+    const store = await runCli(['store', key, file, '--bootstrap', entry.p2p], { timeoutMs: 900_000, env: cliEnv('cli-store') });
     if (store.code !== 0) throw new Error(`store failed: ${store.stderr}`);
     const out = path.join(dir, 'out.bin');
-    const get = await runCli(['get', key, '--bootstrap', outsider.p2p, '--out', out], { timeoutMs: 900_000, env });
+    const get = await runCli(['get', key, '--bootstrap', outsider.p2p, '--out', out], { timeoutMs: 900_000, env: cliEnv('cli-get') });
     if (get.code !== 0) throw new Error(`get failed: ${get.stderr}`);
-    const equal = sha256File(out) === sha256File(file);
+    let equal = sha256File(out) === sha256File(file);
+    fs.rmSync(out);
+    const relayed = await runCli(['get', key, '--bootstrap', outsider.p2p, '--out', out, '--via-node'], { timeoutMs: 900_000, env: cliEnv('cli-get-via-node') });
+    if (relayed.code !== 0) throw new Error(`get --via-node failed: ${relayed.stderr}`);
+    equal &&= sha256File(out) === sha256File(file);
     fs.rmSync(out);
     const ordered = [entry, ...nodes.filter((n) => n !== entry && n !== outsider), outsider];
     const role = (n: (typeof nodes)[number]) => (n === outsider ? 'no copy, served the get' : n === entry ? 'holder, took the store' : 'holder');
     const rssMiB = ordered.map((n) => n.peakRssKiB() / 1024);
     const handshakeMs = env === PLAINTEXT ? undefined : await handshakeMedian(entry.p2p);
     const profiles: Array<[string, string]> = profileDir
-      ? [['the node that took the store', path.join(profileDir, `node${nodes.indexOf(entry)}`)], ['the node that served the get', path.join(profileDir, `node${nodes.indexOf(outsider)}`)]]
+      ? [
+          ['the CLI storing', path.join(profileDir, 'cli-store')],
+          ['the CLI getting', path.join(profileDir, 'cli-get')],
+          ['the CLI getting --via-node', path.join(profileDir, 'cli-get-via-node')],
+          ...ordered.map((n): [string, string] => [`${n.name} (${role(n)})`, path.join(profileDir, `node${nodes.indexOf(n)}`)]),
+        ]
       : [];
-    return { storeRate: mib / (store.ms / 1000), getRate: mib / (get.ms / 1000), equal, rss: ordered.map(role), rssMiB, handshakeMs, profiles };
+    return { storeRate: mib / (store.ms / 1000), getRate: mib / (get.ms / 1000), relayedGetRate: mib / (relayed.ms / 1000), equal, rss: ordered.map(role), rssMiB, handshakeMs, profiles };
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
   }
@@ -162,6 +174,7 @@ async function main(): Promise<void> {
     const ceiling = median(ceilings);
     const fmt = (runs: ClusterRun[], pick: (r: ClusterRun) => number) => `${median(runs.map(pick)).toFixed(1)} MiB/s (runs ${runs.map((r) => pick(r).toFixed(0)).join(', ')})`;
     const [ts, tg, ps, pg] = [median(tls.map((r) => r.storeRate)), median(tls.map((r) => r.getRate)), median(plain.map((r) => r.storeRate)), median(plain.map((r) => r.getRate))];
+    const [tr, pr] = [median(tls.map((r) => r.relayedGetRate)), median(plain.map((r) => r.relayedGetRate))];
     console.log(`file: ${mib} MiB, 4 nodes, --replicas 3 (store through a holder, get through the node that holds no copy); ${rounds} round(s), encrypted and unencrypted alternating`);
     console.log(`load average (1/5/15 min, ${os.cpus().length} cores) ${loads.join('; ')}`);
     console.log(`ceiling, one hop between two processes (read -> loopback -> sha256 -> 1 MiB writes + fsync): ${ceiling.toFixed(1)} MiB/s (runs ${ceilings.map((c) => c.toFixed(0)).join(', ')})`);
@@ -169,14 +182,16 @@ async function main(): Promise<void> {
     console.log(`store, unencrypted:           ${fmt(plain, (r) => r.storeRate)}  ratio to ceiling ${(ps / ceiling).toFixed(2)}; encrypted/unencrypted ${(ts / ps).toFixed(2)} (target >= 0.85)`);
     console.log(`remote get, encrypted (TLS):  ${fmt(tls, (r) => r.getRate)}  ratio to ceiling ${(tg / ceiling).toFixed(2)} (target >= 0.6)`);
     console.log(`remote get, unencrypted:      ${fmt(plain, (r) => r.getRate)}  ratio to ceiling ${(pg / ceiling).toFixed(2)}; encrypted/unencrypted ${(tg / pg).toFixed(2)} (target >= 0.85)`);
-    console.log(`size equal: ${[...tls, ...plain].every((r) => r.equal)}`);
+    console.log(`remote get --via-node, encrypted: ${fmt(tls, (r) => r.relayedGetRate)}  ratio to ceiling ${(tr / ceiling).toFixed(2)} (every chunk relayed by the node)`);
+    console.log(`remote get --via-node, unencrypted: ${fmt(plain, (r) => r.relayedGetRate)}  ratio to ceiling ${(pr / ceiling).toFixed(2)}; encrypted/unencrypted ${(tr / pr).toFixed(2)}`);
+    console.log(`bytes equal (SHA-256): ${[...tls, ...plain].every((r) => r.equal)}`);
     console.log(`client connect + TLS + handshake, median of 21: ${tls.map((r) => r.handshakeMs!.toFixed(1)).join(', ')} ms (target <= 15)`);
     console.log(`p2p peers --db cold start: median ${median(peers)} ms (runs ${peers.join(', ')})`);
     for (const [label, runs] of [['encrypted', tls], ['unencrypted', plain]] as const) {
       const peak = (i: number) => Math.max(...runs.map((r) => r.rssMiB[i]));
       runs[0].rss.forEach((role, i) => console.log(`peak RSS, ${label}, ${role}: ${peak(i).toFixed(1)} MiB, highest of ${runs.length} (target <= 150)`));
     }
-    if (profile) for (const [label, where] of tls[tls.length - 1].profiles) printHotFunctions(where, label, 25);
+    if (profile) for (const [label, where] of tls[tls.length - 1].profiles) printHotFunctions(where, label, 12);
   } finally {
     await h.stopAll();
   }

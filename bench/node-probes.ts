@@ -2,6 +2,9 @@
 import * as fs from 'node:fs';
 import { readDb } from '../test/helpers/node-db';
 import { TestNode } from '../test/helpers/node-harness';
+import { metricSum } from '../test/helpers/node-metrics';
+
+export { metricSum };
 
 /** Files the node holds, optionally only those at a version at or above `sinceVersion`. */
 export async function countFiles(dbPath: string, sinceVersion?: string): Promise<number> {
@@ -18,14 +21,6 @@ export function cpuSeconds(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticksPerSecond = 100;
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
-}
-
-/** The sum of every sample of a metric (all label sets) on the node's /metrics. */
-export async function metricSum(node: TestNode, name: string, labels: (l: string) => boolean = () => true): Promise<number> {
-  const text = await (await fetch(`http://${node.http}/metrics`)).text();
-  let sum = 0;
-  for (const m of text.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm'))) if (labels(m[1] ?? '')) sum += Number(m[2]);
-  return sum;
 }
 
 /** Bytes of storage messages (anti-entropy, repair, replication) the node sent, requests and answers. */

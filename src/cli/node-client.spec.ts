@@ -1,11 +1,12 @@
 /**
  * The CLI verifies every chunk of a get itself, so the node passes chunks on without hashing
  * them again; a chunk that arrives wrong is asked for once more with the node verifying.
- * A stand-in node on 127.0.0.1 (TLS, our handshake, our frames) plays the relay.
+ * A stand-in node on 127.0.0.1 (TLS, our handshake, our frames) plays the relay. (Reads
+ * straight from the holders: holder-reads.spec.ts.)
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { NodeClient } from './node-client';
+import { downloadWith } from '../../test/helpers/client-download';
 import { StandIn, startStandIn } from '../../test/helpers/stand-in-node';
 import { sha256Hex } from '../storage/chunker';
 import { FileManifest, StoragePatterns } from '../storage/storage.types';
@@ -31,6 +32,8 @@ describe('NodeClient.get', () => {
   before(async () => {
     server = await startStandIn({
       request: async (pattern: string, data: unknown) => {
+        // It names no holder, so every chunk comes through it.
+        if (pattern === StoragePatterns.clientGetSources) return { holders: [] };
         assert.equal(pattern, StoragePatterns.clientGetChunk);
         const { hash, verify } = data as { hash: string; verify?: unknown };
         const index = manifest.chunks.indexOf(hash);
@@ -45,18 +48,7 @@ describe('NodeClient.get', () => {
   });
   after(() => server.close());
 
-  async function download(): Promise<Buffer> {
-    const client = NodeClient.fromOptions({ bootstrap: address, timeout: '5s' });
-    const parts: Buffer[] = [];
-    try {
-      await client.get(manifest, async (data) => {
-        parts.push(Buffer.from(data));
-      });
-    } finally {
-      client.close();
-    }
-    return Buffer.concat(parts);
-  }
+  const download = () => downloadWith(address, manifest);
 
   it('asks without node-side verification when every chunk arrives intact', async () => {
     asked.length = 0;

@@ -25,12 +25,15 @@ import { completeChunks } from '../storage/manifest-segments';
 import { parseManifest } from '../storage/manifest-validation';
 import { connectToNode } from './protocol-probe';
 import { releaseFrameBuffer } from '../transport/codec/frame-buffers';
+import { HolderReads } from './holder-reads';
 
 /** Chunks in flight at once between the CLI and its node (the node accepts up to 8 ahead). */
 const WINDOW = 6;
 
 export class NodeClient {
   private address: string | undefined;
+  /** A get reads chunks straight from their holders when it can reach them (holder-reads.ts). */
+  readFromHolders = true;
 
   private constructor(
     private readonly pool: PeerConnectionPool,
@@ -121,13 +124,16 @@ export class NodeClient {
       if (sha256Hex(blob) !== manifest.chunks[i]) throw new ChunkCorruptError(manifest.chunks[i], `chunk ${i} as received`);
       return blob;
     };
+    // Straight from a holder when one can be reached (holder-reads.ts), else through the node.
+    const holders = this.readFromHolders ? await HolderReads.open(this.pool, manifest, (pattern, data) => this.call(pattern, data), this.timeoutMs) : undefined;
     // The node passes chunks on without hashing them again (this client does); a bad one is
     // asked for once more with the node verifying, so it fails over to another holder.
-    const fetch = (i: number) =>
+    const viaNode = (i: number) =>
       fetchChunk(i, false).catch((err) => {
         if (!(err instanceof ChunkCorruptError)) throw err;
         return fetchChunk(i, true);
       });
+    const fetch = async (i: number) => (holders && holders.size > 0 ? await holders.fetch(manifest, i) : undefined) ?? viaNode(i);
     for (let n = 0; n < indexes.length; n++) {
       for (let k = n; k < Math.min(indexes.length, n + WINDOW); k++) {
         if (fetches.has(indexes[k])) continue;

@@ -206,10 +206,19 @@ export class StorageController {
     const { key, hash } = fields(msg, { key: 'string', hash: 'string' });
     // The CLI verifies every chunk itself; it sets `verify` when it asks again after a bad one.
     const verify = (msg as { verify?: unknown }).verify === true;
-    const blob = await this.storage.chunk(key, hash, !verify);
+    // `held`: a client reading straight from the holders wants this node's own copy or nothing.
+    const held = (msg as { held?: unknown }).held === true;
+    const blob = held ? await this.storage.heldChunk(key, hash) : await this.storage.chunk(key, hash, !verify);
     // Nothing here keeps the chunk after the reply: its receive buffer takes the next one.
     releaseWhenSent(blob);
     return { blob };
+  }
+
+  @MessagePattern(StoragePatterns.clientGetSources)
+  async getSources(@Payload() msg: unknown) {
+    this.quarantine.assertServing();
+    const { key, version } = fields(msg, { key: 'string', version: 'string' });
+    return { holders: await this.storage.sourcesOf(key, version) };
   }
 
   @MessagePattern(StoragePatterns.clientInspect)

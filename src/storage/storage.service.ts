@@ -296,6 +296,26 @@ export class StorageService implements OnModuleDestroy {
     throw new ChunkNotFoundError(hash);
   }
 
+  /**
+   * One chunk from this node's own disk (verified as it is read), or ChunkNotFoundError: for a
+   * client that reads chunks straight from the holders, and falls back to its node otherwise.
+   */
+  heldChunk(rawKey: string, hash: string): Promise<Buffer> {
+    validateKey(rawKey);
+    return this.local.getChunk(hash);
+  }
+
+  /** The holders of this version of a key, with the addresses a client dials them at. */
+  async sourcesOf(rawKey: string, version: string): Promise<Array<{ nodeId: string; address: string }>> {
+    const manifest = await this.findManifest(rawKey);
+    if (manifest.version !== version) throw new StorageProtocolError(`"${manifest.key}" changed (now version ${manifest.version}) while it was read; try again`);
+    const nodeIds = this.sources.get(manifest.key)?.nodeIds ?? [];
+    return nodeIds.flatMap((nodeId) => {
+      const address = this.membership.addressOf(nodeId);
+      return address ? [{ nodeId, address }] : [];
+    });
+  }
+
   delete(rawKey: string): Promise<DeleteResult> {
     return this.measured('delete', Date.now(), this.deleteKey(rawKey));
   }

@@ -26,6 +26,8 @@ export const StoragePatterns = {
   clientStoreAbort: 'client.store.abort',
   clientGetManifest: 'client.get.manifest',
   clientGetChunk: 'client.get.chunk',
+  /** The holders of a version of a key and their addresses: a client may read chunks from them directly. */
+  clientGetSources: 'client.get.sources',
   /** A segment of the chunk list of a manifest fetched with client.get.manifest. */
   clientGetChunks: 'client.get.chunks',
   clientDelete: 'client.delete',

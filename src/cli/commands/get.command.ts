@@ -14,6 +14,7 @@ import { startProgress } from '../progress';
 interface GetOptions extends ClientOptions {
   out?: string;
   resume?: boolean;
+  viaNode?: boolean;
 }
 
 @Command({
@@ -33,6 +34,11 @@ export class GetCommand extends ClientCommand {
     return true;
   }
 
+  @Option({ flags: '--via-node', description: 'read every chunk through the --bootstrap node, not straight from the holders (when their addresses cannot be reached from here)' })
+  parseViaNode(): boolean {
+    return true;
+  }
+
   async run([key]: string[], options: GetOptions): Promise<void> {
     // `--out -` is standard output, asked for by name (so also on a terminal, as curl's `--output -`).
     const toStdout = !options.out || options.out === '-';
@@ -41,6 +47,7 @@ export class GetCommand extends ClientCommand {
     }
     if (!toStdout) checkOutPath(options.out!, key);
     const client = NodeClient.fromOptions(options);
+    client.readFromHolders = !options.viaNode;
     try {
       const manifest = await client.manifest(key);
       if (toStdout) {
