@@ -12,6 +12,7 @@ import { downloadWith } from '../../test/helpers/client-download';
 import { StandIn, startStandIn } from '../../test/helpers/stand-in-node';
 import { sha256Hex } from '../storage/chunker';
 import { FileManifest, StoragePatterns } from '../storage/storage.types';
+import { ChunkCorruptError } from '../storage/storage.errors';
 
 const chunks = [0, 1, 2, 3, 4, 5].map((i) => Buffer.from(`chunk number ${i}`));
 const manifest: FileManifest = {
@@ -28,6 +29,7 @@ interface Asked {
   by: string;
   index: number;
   held: unknown;
+  verify: unknown;
 }
 
 /** A stand-in that serves the chunks; `damage` says which it sends with a flipped byte. */
@@ -37,11 +39,14 @@ function server(name: string, asked: Asked[], sources: () => unknown, damage: (i
       request: async (pattern: string, data: unknown) => {
         if (pattern === StoragePatterns.clientGetSources) return { holders: sources() };
         assert.equal(pattern, StoragePatterns.clientGetChunk);
-        const { hash, held } = data as { hash: string; held?: unknown };
+        const { hash, held, verify } = data as { hash: string; held?: unknown; verify?: unknown };
         const index = manifest.chunks.indexOf(hash);
-        asked.push({ by: name, index, held });
+        asked.push({ by: name, index, held, verify });
         const blob = Buffer.from(chunks[index]);
-        if (damage(index)) blob[0] ^= 0xff;
+        if (!damage(index)) return { blob };
+        // A damaged copy on disk: sent as is unless asked to verify, as a holder does.
+        if (verify === true) throw new ChunkCorruptError(hash, 'stored chunk');
+        blob[0] ^= 0xff;
         return { blob };
       },
       event: () => undefined,
@@ -88,11 +93,16 @@ describe('a get straight from the holders', () => {
   it('takes every chunk from a reachable holder, passing over damaged ones, and none through the node', async () => {
     asked.length = 0;
     assert.ok((await download()).equals(Buffer.concat(chunks)));
-    // Every chunk came from the good holder, asked for its own copy; the bad one was tried for some first.
+    // Every chunk came from the good holder, asked for its own copy unverified (this client checks).
     const served = asked.filter((a) => a.by === 'good');
     assert.deepEqual(served.map((a) => a.index).sort(), [0, 1, 2, 3, 4, 5]);
-    assert.ok(served.every((a) => a.held === true));
-    assert.ok(asked.some((a) => a.by === 'bad'), 'the two reachable holders did not share the chunks');
+    assert.ok(served.every((a) => a.held === true && a.verify === false));
+    // The bad holder was tried first for some chunks, and asked again with verification for each.
+    const bad = asked.filter((a) => a.by === 'bad');
+    assert.ok(bad.length > 0, 'the two reachable holders did not share the chunks');
+    for (const index of new Set(bad.map((a) => a.index))) {
+      assert.deepEqual(bad.filter((a) => a.index === index).map((a) => a.verify), [false, true]);
+    }
     assert.deepEqual(asked.filter((a) => a.by === 'node' || a.by === 'impostor'), []);
   });
 

@@ -62,8 +62,9 @@ export class LocalReplica {
     return missing;
   }
 
-  getChunk(hash: string): Promise<Buffer> {
-    return this.chunks.get(hash);
+  /** See ChunkStore.get: verified unless `verify` is false. */
+  getChunk(hash: string, verify = true): Promise<Buffer> {
+    return this.chunks.get(hash, { verify });
   }
 
   /**

@@ -208,7 +208,7 @@ export class StorageController {
     const verify = (msg as { verify?: unknown }).verify === true;
     // `held`: a client reading straight from the holders wants this node's own copy or nothing.
     const held = (msg as { held?: unknown }).held === true;
-    const blob = held ? await this.storage.heldChunk(key, hash) : await this.storage.chunk(key, hash, !verify);
+    const blob = held ? await this.storage.heldChunk(key, hash, !verify) : await this.storage.chunk(key, hash, !verify);
     // Nothing here keeps the chunk after the reply: its receive buffer takes the next one.
     releaseWhenSent(blob);
     return { blob };

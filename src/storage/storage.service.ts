@@ -297,12 +297,14 @@ export class StorageService implements OnModuleDestroy {
   }
 
   /**
-   * One chunk from this node's own disk (verified as it is read), or ChunkNotFoundError: for a
-   * client that reads chunks straight from the holders, and falls back to its node otherwise.
+   * One chunk from this node's own disk, or ChunkNotFoundError: for a client that reads chunks
+   * straight from the holders, and falls back to its node otherwise. Not hashed when
+   * `callerVerifies` (the client checks every chunk, and asks again with verification when one
+   * is wrong, which moves a damaged file aside here).
    */
-  heldChunk(rawKey: string, hash: string): Promise<Buffer> {
+  heldChunk(rawKey: string, hash: string, callerVerifies = false): Promise<Buffer> {
     validateKey(rawKey);
-    return this.local.getChunk(hash);
+    return this.local.getChunk(hash, !callerVerifies);
   }
 
   /** The holders of this version of a key, with the addresses a client dials them at. */
