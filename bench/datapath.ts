@@ -1,8 +1,8 @@
 /**
  * npm run bench:datapath : 4 local nodes, --replicas 3. Stores a file (default 512 MiB) through
  * a holder, then gets it through the node placement does not pick: straight from the holders,
- * and again with --via-node (every chunk relayed by that node: two hops); prints MiB/s and
- * each node's peak RSS. Each round also measures the ceiling:
+ * and again with --via-node (every chunk relayed by that node: two hops; which of the two runs
+ * first alternates by round, each after a `sync`); prints MiB/s and each node's peak RSS. Each round also measures the ceiling:
  * one hop between two plain Node processes, one reading the file and sending it over a loopback
  * socket, the other hashing it with SHA-256 and writing it in 1 MiB writes with a final fsync
  * (datapath-ceiling.ts). Prints the ratios to that ceiling.
@@ -15,6 +15,7 @@
  * With --profile every node and the CLI runs of the last encrypted round run under node
  * --cpu-prof, and the hottest functions of each are printed.
  */
+import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -76,7 +77,7 @@ async function handshakeMedian(address: string, runs = 21): Promise<number> {
   return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
 }
 
-async function runCluster(h: NodeHarness, file: string, mib: number, env: NodeJS.ProcessEnv, tag: string, profileDir?: string): Promise<ClusterRun> {
+async function runCluster(h: NodeHarness, file: string, mib: number, env: NodeJS.ProcessEnv, tag: string, viaNodeFirst: boolean, profileDir?: string): Promise<ClusterRun> {
   const dir = h.dir(`datapath-${tag}`);
   const lan = ['--gossip-profile', 'lan', '--replicas', '3'];
   const nodeArgs = (i: number) => (profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profileDir, `node${i}`)] : []);
@@ -93,18 +94,24 @@ async function runCluster(h: NodeHarness, file: string, mib: number, env: NodeJS
     const outsider = nodes.find((n) => !holders.includes(n.nodeId))!;
     const entry = nodes.find((n) => holders.includes(n.nodeId))!;
 
-    const cliEnv = (what: string) => (profileDir ? { ...env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(profileDir, what)}` } : env);
-    const store = await runCli(['store', key, file, '--bootstrap', entry.p2p], { timeoutMs: 900_000, env: cliEnv('cli-store') });
+    const cli = (what: string) => ({ timeoutMs: 900_000, env, nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profileDir, what)] : undefined });
+    const store = await runCli(['store', key, file, '--bootstrap', entry.p2p], cli('cli-store'));
     if (store.code !== 0) throw new Error(`store failed: ${store.stderr}`);
     const out = path.join(dir, 'out.bin');
-    const get = await runCli(['get', key, '--bootstrap', outsider.p2p, '--out', out], { timeoutMs: 900_000, env: cliEnv('cli-get') });
-    if (get.code !== 0) throw new Error(`get failed: ${get.stderr}`);
-    let equal = sha256File(out) === sha256File(file);
-    fs.rmSync(out);
-    const relayed = await runCli(['get', key, '--bootstrap', outsider.p2p, '--out', out, '--via-node'], { timeoutMs: 900_000, env: cliEnv('cli-get-via-node') });
-    if (relayed.code !== 0) throw new Error(`get --via-node failed: ${relayed.stderr}`);
-    equal &&= sha256File(out) === sha256File(file);
-    fs.rmSync(out);
+    let equal = true;
+    const timedGet = async (extra: string[], what: string) => {
+      // The store's writes still being flushed must not land on this get's fsync.
+      spawnSync('sync');
+      const r = await runCli(['get', key, '--bootstrap', outsider.p2p, '--out', out, ...extra], cli(what));
+      if (r.code !== 0) throw new Error(`get ${extra.join(' ')} failed: ${r.stderr}`);
+      equal &&= sha256File(out) === sha256File(file);
+      fs.rmSync(out);
+      return r;
+    };
+    // Which get runs first alternates by round: the first one after a store ran slower.
+    const [get, relayed] = viaNodeFirst
+      ? await timedGet(['--via-node'], 'cli-get-via-node').then(async (v) => [await timedGet([], 'cli-get'), v])
+      : await timedGet([], 'cli-get').then(async (d) => [d, await timedGet(['--via-node'], 'cli-get-via-node')]);
     const ordered = [entry, ...nodes.filter((n) => n !== entry && n !== outsider), outsider];
     const role = (n: (typeof nodes)[number]) => (n === outsider ? 'no copy, served the get' : n === entry ? 'holder, took the store' : 'holder');
     const rssMiB = ordered.map((n) => n.peakRssKiB() / 1024);
@@ -166,8 +173,8 @@ async function main(): Promise<void> {
     for (let r = 0; r < rounds; r++) {
       ceilings.push(await ceilingRate(file, mib, path.join(dir, 'ceiling.out'), expected));
       const profileDir = profile && r === rounds - 1 ? h.dir('datapath-prof') : undefined;
-      tls.push(await runCluster(h, file, mib, {}, `tls${r}-`, profileDir));
-      plain.push(await runCluster(h, file, mib, PLAINTEXT, `plain${r}-`));
+      tls.push(await runCluster(h, file, mib, {}, `tls${r}-`, r % 2 === 1, profileDir));
+      plain.push(await runCluster(h, file, mib, PLAINTEXT, `plain${r}-`, r % 2 === 1));
       loads.push(`after round ${r + 1}: ${load()}`);
     }
     const peers = await peersColdStart(h);

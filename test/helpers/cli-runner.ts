@@ -21,13 +21,16 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Run as this user (uid = gid), e.g. 65534 (nobody): the tests run as root, who may write anywhere. */
   uid?: number;
+  /** Extra `node` flags (e.g. --cpu-prof, which NODE_OPTIONS refuses): runs what bin/p2p runs, with them. */
+  nodeArgs?: string[];
 }
 
 export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
   const started = Date.now();
   const user = options.uid === undefined ? {} : { uid: options.uid, gid: options.uid };
   return new Promise((resolve, reject) => {
-    const child = spawn(BIN, args, { cwd: options.cwd ?? PROJECT_ROOT, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'], ...user });
+    const [command, argv, env] = options.nodeArgs ? launchWith(options.nodeArgs, args, options.env) : [BIN, args, { ...process.env, ...options.env }];
+    const child = spawn(command, argv, { cwd: options.cwd ?? PROJECT_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'], ...user });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d) => out.push(d));
@@ -44,6 +47,14 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
     });
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** bin/p2p's own command line (node-flags.ts), with extra node flags before the script. */
+function launchWith(nodeArgs: string[], args: string[], env: NodeJS.ProcessEnv = {}): [string, string[], NodeJS.ProcessEnv] {
+  // Required here, not at the top: node-flags.ts imports this module.
+  const flags = require('./node-flags') as typeof import('./node-flags');
+  const main = path.join(PROJECT_ROOT, 'dist', 'src', 'launch.js');
+  return [process.execPath, [...flags.binNodeFlags(), ...nodeArgs, main, ...args], { ...flags.binEnv(process.env), ...env }];
 }
 
 /** Runs a command that must succeed and parses its --json output. */
