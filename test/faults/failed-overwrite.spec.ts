@@ -4,12 +4,12 @@
  * frozen with the commit queued on its socket. When both come back, the failed version must
  * never be served anywhere and every node must serve the last acknowledged version again.
  */
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
-import { NodeClient } from '../../src/cli/node-client';
 import { readDb } from '../helpers/node-db';
-import { NodeHarness, TestNode, logsOnFailure, waitForMesh } from '../helpers/node-harness';
+import { TestNode, logsOnFailure, waitForMesh } from '../helpers/node-harness';
+import { testCluster } from '../helpers/test-cluster';
 import { waitFor } from '../helpers/wait-for';
 
 const CHUNK = 4096;
@@ -24,25 +24,15 @@ async function served(node: TestNode): Promise<Buffer | number> {
 }
 
 describe('an overwrite that failed while a holder kept its version', () => {
-  const harness = new NodeHarness();
-  const clients: NodeClient[] = [];
+  const { harness, mesh, client: clientOf } = testCluster();
   let nodes: TestNode[] = [];
-  after(async () => {
-    clients.forEach((c) => c.close());
-    await harness.stopAll();
-  });
 
   it('never serves the failed version; every node serves the last acknowledged one', () =>
     logsOnFailure(() => nodes, async () => {
       const args = ['--replicas', '3', '--write-quorum', '3', '--chunk-size', String(CHUNK)];
-      nodes = await harness.chain(3, { args });
-      await waitForMesh(nodes);
+      nodes = await mesh(3, { args });
       const [coordinator, killed, frozen] = nodes;
-      const client = () => {
-        const c = NodeClient.fromOptions({ bootstrap: coordinator.p2p, timeout: '60s' });
-        clients.push(c);
-        return c;
-      };
+      const client = () => clientOf(coordinator, '60s');
 
       const acknowledged = crypto.randomBytes(CHUNK);
       const first = await client().store(KEY, (async function* () { yield acknowledged; })());

@@ -1,22 +1,15 @@
 /** kill -9 of a holder during 100 concurrent small stores: every acknowledged file stays readable and correct. */
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
-import { NodeClient } from '../../src/cli/node-client';
 import { runCli } from '../helpers/cli-runner';
-import { NodeHarness, waitForMesh } from '../helpers/node-harness';
+import { testCluster } from '../helpers/test-cluster';
 
 describe('kill -9 of a holder during 100 concurrent stores', () => {
-  const harness = new NodeHarness();
-  const clients: NodeClient[] = [];
-  after(async () => {
-    clients.forEach((c) => c.close());
-    await harness.stopAll();
-  });
+  const { mesh, client: clientOf } = testCluster();
 
   it('loses no acknowledged file', async () => {
-    const nodes = await harness.chain(4);
-    await waitForMesh(nodes);
+    const nodes = await mesh(4);
     const victim = nodes[3];
     const coordinators = nodes.slice(0, 3);
     const contents = new Map<string, Buffer>();
@@ -28,8 +21,7 @@ describe('kill -9 of a holder during 100 concurrent stores', () => {
       const key = `small-${i}`;
       const body = crypto.randomBytes(1000 + i);
       contents.set(key, body);
-      const client = NodeClient.fromOptions({ bootstrap: coordinators[i % 3].p2p, timeout: '20s' });
-      clients.push(client);
+      const client = clientOf(coordinators[i % 3], '20s');
       try {
         await client.store(key, (async function* () { yield body; })());
         acknowledged.push(key);

@@ -3,25 +3,24 @@
  * files it holds are deleted elsewhere. When it resumes it quarantines itself before it pushes
  * anything, the others have kept the tombstones for it, and no deleted file comes back.
  */
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cliJson, runCli } from '../helpers/cli-runner';
-import { NodeHarness, TestNode, waitForMesh } from '../helpers/node-harness';
+import { TestNode } from '../helpers/node-harness';
+import { testCluster } from '../helpers/test-cluster';
 import { waitFor } from '../helpers/wait-for';
 
 const keysOf = async (node: TestNode) => (await cliJson<Array<{ key: string }>>(['files', 'list', '--db', node.dbPath])).map((f) => f.key).sort();
 
 describe('a node SIGSTOPped for longer than --tombstone-ttl while deletes happen', () => {
-  const harness = new NodeHarness();
-  after(() => harness.stopAll());
+  const { harness, mesh } = testCluster();
 
   it('quarantines itself when it resumes, and no deleted file comes back', async () => {
     // The ttl is longer than a request's 10 s deadline: A's round with the frozen C waits that
     // long, and A must not take that for an absence of its own.
-    const nodes = await harness.chain(3, { args: ['--replicas', '3', '--tombstone-ttl', '12s'] });
-    await waitForMesh(nodes);
+    const nodes = await mesh(3, { args: ['--replicas', '3', '--tombstone-ttl', '12s'] });
     const [a, , c] = nodes;
     const file = path.join(harness.dir('sigstop-files'), 'f.txt');
     fs.writeFileSync(file, 'x');

@@ -3,14 +3,14 @@
  * each store begins; the newer one wins (last writer wins), and the older writer is told
  * (SUPERSEDED, exit code 8) rather than silently losing its write.
  */
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { NodeClient } from '../../src/cli/node-client';
 import { sha256Hex } from '../../src/storage/chunker';
 import { StoragePatterns } from '../../src/storage/storage.types';
 import { P2pError } from '../../src/common/errors';
 import { runCli } from '../helpers/cli-runner';
-import { NodeHarness, waitForMesh } from '../helpers/node-harness';
+import { testCluster } from '../helpers/test-cluster';
 
 async function begin(client: NodeClient, key: string, content: string) {
   const { uploadId } = await client.call<{ uploadId: string }>(StoragePatterns.clientStoreBegin, { key });
@@ -20,19 +20,12 @@ async function begin(client: NodeClient, key: string, content: string) {
 }
 
 describe('two clients storing one key at once', () => {
-  const harness = new NodeHarness();
-  const clients: NodeClient[] = [];
-  after(async () => {
-    clients.forEach((c) => c.close());
-    await harness.stopAll();
-  });
+  const { harness, mesh, client: clientOf } = testCluster();
 
   it('keeps the newer store and tells the older writer it lost', async () => {
-    const [a, b, c] = await harness.chain(3);
-    await waitForMesh([a, b, c]);
-    const first = NodeClient.fromOptions({ bootstrap: a.p2p });
-    const second = NodeClient.fromOptions({ bootstrap: b.p2p });
-    clients.push(first, second);
+    const [a, b, c] = await mesh(3);
+    const first = clientOf(a);
+    const second = clientOf(b);
 
     const commitOlder = await begin(first, 'shared', 'from the first writer');
     const commitNewer = await begin(second, 'shared', 'from the second writer');
@@ -52,8 +45,7 @@ describe('two clients storing one key at once', () => {
 
   it('lets a later store overwrite an earlier acknowledged one (sequential last writer wins)', async () => {
     const [a] = await harness.chain(1);
-    const client = NodeClient.fromOptions({ bootstrap: a.p2p });
-    clients.push(client);
+    const client = clientOf(a);
     await (await begin(client, 'seq', 'one'))();
     await (await begin(client, 'seq', 'two'))();
     assert.equal((await runCli(['get', 'seq', '--bootstrap', a.p2p])).stdout, 'two');

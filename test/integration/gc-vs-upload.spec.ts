@@ -3,27 +3,22 @@
  * naming it is committed, so a delete that frees the same bytes cannot take it from under the
  * commit; and an overwrite frees the old version's chunks at once when nothing else uses them.
  */
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { NodeClient } from '../../src/cli/node-client';
 import { sha256Hex } from '../../src/storage/chunker';
 import { StoragePatterns } from '../../src/storage/storage.types';
 import { runCli } from '../helpers/cli-runner';
-import { NodeHarness, TestNode } from '../helpers/node-harness';
+import { TestNode } from '../helpers/node-harness';
+import { testCluster } from '../helpers/test-cluster';
 
 function chunkFile(node: TestNode, hash: string): string {
   return path.join(node.dir, 'blobs', hash.slice(0, 2), hash);
 }
 
 describe('garbage collection against uploads', () => {
-  const harness = new NodeHarness();
-  const clients: NodeClient[] = [];
-  after(async () => {
-    clients.forEach((c) => c.close());
-    await harness.stopAll();
-  });
+  const { harness, client: clientOf } = testCluster();
 
   it('a store that reuses the chunk of a file deleted while it was open commits and reads back', async () => {
     const [a] = await harness.chain(1);
@@ -32,8 +27,7 @@ describe('garbage collection against uploads', () => {
     fs.writeFileSync(file, zeros);
     assert.equal((await runCli(['store', 'A', file, '--bootstrap', a.p2p])).code, 0);
 
-    const client = NodeClient.fromOptions({ bootstrap: a.p2p });
-    clients.push(client);
+    const client = clientOf(a);
     const { uploadId } = await client.call<{ uploadId: string }>(StoragePatterns.clientStoreBegin, { key: 'B' });
     await client.call(StoragePatterns.clientStoreChunk, { uploadId, index: 0, hash: sha256Hex(zeros), blob: zeros });
     assert.equal((await runCli(['delete', 'A', '--bootstrap', a.p2p])).code, 0);

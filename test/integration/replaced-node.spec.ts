@@ -9,11 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { PeerConnectionPool } from '../../src/transport/connection-pool';
 import { PeerIdentityMismatchError } from '../../src/transport/transport.errors';
 import { StoragePatterns } from '../../src/storage/storage.types';
-import { NodeClient } from '../../src/cli/node-client';
 import { placeKey } from '../../src/storage/placement';
 import { readDb } from '../helpers/node-db';
 import { NodeHarness, freePort, waitForMesh } from '../helpers/node-harness';
 import { testNode } from '../helpers/stand-in-node';
+import { testCluster } from '../helpers/test-cluster';
 import { waitFor } from '../helpers/wait-for';
 
 describe('a request meant for one node id', () => {
@@ -41,12 +41,7 @@ describe('a request meant for one node id', () => {
 });
 
 describe('a node replaced at the same address', () => {
-  const harness = new NodeHarness();
-  const clients: NodeClient[] = [];
-  after(async () => {
-    clients.forEach((c) => c.close());
-    await harness.stopAll();
-  });
+  const { harness, client: clientOf } = testCluster();
 
   it("is not counted as the old holder's confirmation, and counts as itself where it is placed", async () => {
     // Probes far apart: the others still believe the old node alive after it is replaced, so
@@ -70,9 +65,7 @@ describe('a node replaced at the same address', () => {
       }
     };
     const store = async (key: string) => {
-      const client = NodeClient.fromOptions({ bootstrap: a.p2p, timeout: '30s' });
-      clients.push(client);
-      return client.store(key, (async function* () { yield Buffer.from(`the bytes of ${key}`); })());
+      return clientOf(a, '30s').store(key, (async function* () { yield Buffer.from(`the bytes of ${key}`); })());
     };
 
     const onOld = placedOn([a.nodeId, b.nodeId, old.nodeId]);

@@ -5,22 +5,20 @@
  * and no node lists the file. Once the holder can write again, the same store is acknowledged
  * and says how many holders confirmed.
  */
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cliJson, runCli } from '../helpers/cli-runner';
-import { NodeHarness, waitForMesh } from '../helpers/node-harness';
+import { testCluster } from '../helpers/test-cluster';
 import { waitFor } from '../helpers/wait-for';
 
 describe('--write-quorum', () => {
-  const harness = new NodeHarness();
-  after(() => harness.stopAll());
+  const { harness, mesh } = testCluster();
 
   it('refuses a store below the quorum, leaving no file anywhere, and reports confirmations above it', async () => {
-    const nodes = await harness.chain(3, { args: ['--replicas', '3', '--write-quorum', '3'] });
-    await waitForMesh(nodes);
+    const nodes = await mesh(3, { args: ['--replicas', '3', '--write-quorum', '3'] });
     const [a, b, c] = nodes;
     const file = path.join(harness.dir('quorum'), 'in.bin');
     fs.writeFileSync(file, crypto.randomBytes(3 * 1024 * 1024));
@@ -45,12 +43,10 @@ describe('--write-quorum', () => {
 });
 
 describe('--write-quorum with dead holders', () => {
-  const harness = new NodeHarness();
-  after(() => harness.stopAll());
+  const { harness, mesh } = testCluster();
 
   it('counts a dead placed holder as a missing confirmation, not a smaller quorum', async () => {
-    const nodes = await harness.chain(3, { args: ['--replicas', '3', '--write-quorum', '3'] });
-    await waitForMesh(nodes);
+    const nodes = await mesh(3, { args: ['--replicas', '3', '--write-quorum', '3'] });
     const [a, b, c] = nodes;
     const file = path.join(harness.dir('quorum-dead'), 'in.bin');
     fs.writeFileSync(file, crypto.randomBytes(64 * 1024));
