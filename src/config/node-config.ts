@@ -14,6 +14,7 @@ import { S3Options, parseS3Options } from './s3-options';
 import { secretListFrom } from './secret-list';
 import { applyBindPolicy, reachableFromOtherHosts } from './bind-policy';
 import { PlaceholderSecretError, isPlaceholderSecret } from './config.errors';
+import { AdmissionLimits, DEFAULT_ADMISSION_LIMITS } from '../transport/admission/admission-control';
 
 export type GossipProfile = 'lan' | 'local';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'verbose';
@@ -72,6 +73,10 @@ export interface NodeConfig {
   logFormat: LogFormat;
   /** The S3 endpoint (src/s3). */
   s3: S3Options;
+  /** Caps on inbound p2p connections and pending handshakes. */
+  admission: AdmissionLimits;
+  /** Open connections the HTTP listener takes at once (Node closes the ones beyond). */
+  httpMaxConnections: number;
 }
 
 /** The raw strings the serve command collected (flag value, else env var, else undefined). */
@@ -90,6 +95,10 @@ export const SERVE_DEFAULTS = {
   httpIdleTimeout: '120s',
   logLevel: 'info',
   logFormat: 'text',
+  maxConnections: String(DEFAULT_ADMISSION_LIMITS.maxConnections),
+  maxHandshakes: String(DEFAULT_ADMISSION_LIMITS.maxPending),
+  maxHandshakesPerHost: String(DEFAULT_ADMISSION_LIMITS.maxPendingPerHost),
+  httpMaxConnections: '256',
 } as const;
 
 const hostPort = (flag: string) =>
@@ -182,6 +191,10 @@ const serveSchema = z.object({
   httpIdleTimeout: duration('http-idle-timeout'),
   logLevel: oneOf('log-level', ['error', 'warn', 'info', 'debug', 'verbose'] as const),
   logFormat: oneOf('log-format', ['text', 'json'] as const),
+  maxConnections: positiveInt('max-connections', 1_000_000),
+  maxHandshakes: positiveInt('max-handshakes', 1_000_000),
+  maxHandshakesPerHost: positiveInt('max-handshakes-per-host', 1_000_000),
+  httpMaxConnections: positiveInt('http-max-connections', 1_000_000),
 });
 
 export function parseNodeConfig(raw: RawOptions): NodeConfig {
@@ -238,6 +251,8 @@ export function parseNodeConfig(raw: RawOptions): NodeConfig {
     logLevel: o.logLevel,
     logFormat: o.logFormat,
     s3: s3Opens ? { ...s3, listen: bound.s3 } : s3,
+    admission: { maxConnections: o.maxConnections, maxPending: o.maxHandshakes, maxPendingPerHost: o.maxHandshakesPerHost },
+    httpMaxConnections: o.httpMaxConnections,
   };
 }
 

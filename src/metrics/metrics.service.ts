@@ -19,6 +19,7 @@ export class MetricsService {
   readonly messageBytes = new Counter({ name: 'p2p_message_bytes_total', help: 'Bytes of frames sent and received, by message type (a response counts under its request)', labelNames: ['type', 'direction'], registers: [this.registry] });
   readonly handshakeFailures = new Counter({ name: 'p2p_handshake_failures_total', help: 'Connections refused in the handshake, by reason', labelNames: ['reason'], registers: [this.registry] });
   readonly transportErrors = new Counter({ name: 'p2p_transport_errors_total', help: 'Connections closed for a protocol violation, by type', labelNames: ['type'], registers: [this.registry] });
+  readonly connectionsRefused = new Counter({ name: 'p2p_connections_refused_total', help: 'Inbound p2p sockets closed unread because a connection or handshake cap was reached, by cap', labelNames: ['reason'], registers: [this.registry] });
   readonly connections = new Gauge({ name: 'p2p_connections', help: 'Open p2p connections (both directions)', registers: [this.registry] });
   readonly connectionsByKey = new Gauge({
     name: 'p2p_connections_by_key',

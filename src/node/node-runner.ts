@@ -53,6 +53,7 @@ export async function runNode(config: NodeConfig): Promise<void> {
     identity: () => identity.local(),
     security: app.get(TransportSecurity),
     observer: app.get<TransportObserver>(TRANSPORT_OBSERVER),
+    admission: config.admission,
     onListening: (address, port) => {
       identity.setBoundPort(port);
       status.p2pAddress = address;
@@ -121,6 +122,8 @@ async function listenHttp(app: INestApplication, config: NodeConfig): Promise<st
   // --http-idle-timeout (120 s by default).
   server.requestTimeout = 0;
   server.setTimeout(config.httpIdleTimeoutMs);
+  // Beyond the cap Node closes new sockets at once (the HTTP side of the connection caps).
+  server.maxConnections = config.httpMaxConnections;
   await app.listen(config.http.port, config.http.host || '0.0.0.0');
   const addr = server.address() as AddressInfo;
   const host = config.http.host || '127.0.0.1';

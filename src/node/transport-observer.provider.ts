@@ -9,6 +9,9 @@
  */
 import { Logger, Provider } from '@nestjs/common';
 import { RateLimitedLog } from '../common/rate-limited-log';
+import { NODE_CONFIG } from '../config/config.tokens';
+import type { NodeConfig } from '../config/node-config';
+import { describeRefusal } from '../transport/admission/admission-control';
 import { MetricsService } from '../metrics/metrics.service';
 import { handshakeReasonLabel } from '../transport/handshake/handshake';
 import { TRANSPORT_OBSERVER, TransportObserver } from '../transport/transport-observer';
@@ -26,9 +29,12 @@ function typeLabel(pattern: string): string {
 
 export const transportObserverProvider: Provider = {
   provide: TRANSPORT_OBSERVER,
-  inject: [MetricsService],
-  useFactory: (metrics: MetricsService): TransportObserver => {
+  inject: [MetricsService, NODE_CONFIG],
+  useFactory: (metrics: MetricsService, config: NodeConfig): TransportObserver => {
+    const admission = config.admission;
     const logger = new Logger('Transport');
+    // Refusals and protocol violations are what a flood is made of: their log lines are
+    // rate-limited (the metrics count every one).
     const refusals = new RateLimitedLog((line) => logger.warn(line), REFUSAL_LINES_PER_MINUTE, 60_000);
     return {
       frameIn(pattern, bytes) {
@@ -45,13 +51,17 @@ export const transportObserverProvider: Provider = {
       },
       transportError(type, remote) {
         metrics.transportErrors.inc({ type: /^[A-Z_]{1,40}$/.test(type) ? type : 'OTHER' });
-        logger.warn(`closed connection ${remote}: ${type}`);
+        refusals.note(`closed connection ${remote}: ${type}`);
       },
       connectionsChanged(delta) {
         metrics.connections.inc(delta);
       },
       keyInUse(keyId, delta) {
         metrics.connectionsByKey.inc({ key_id: keyId }, delta);
+      },
+      connectionRefused(reason, remote) {
+        metrics.connectionsRefused.inc({ reason });
+        refusals.note(`refused connection from ${remote}: ${describeRefusal(reason, admission)}`);
       },
     };
   },

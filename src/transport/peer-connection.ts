@@ -41,6 +41,7 @@ import {
   UnknownPatternError,
 } from './transport.errors';
 import { TransportObserver, noopObserver } from './transport-observer';
+import { HANDSHAKE_MAX_FRAME_BYTES } from './admission/handshake-limits';
 
 export interface ConnectionLimits {
   maxFrameBytes: number;
@@ -113,7 +114,8 @@ export class PeerConnection extends EventEmitter {
     private readonly inbound: InboundHandler | undefined,
   ) {
     super();
-    this.decoder = new FrameDecoder(limits.maxFrameBytes);
+    // Until the peer authenticated, no frame may be larger than a handshake needs.
+    this.decoder = new FrameDecoder(Math.min(limits.maxFrameBytes, HANDSHAKE_MAX_FRAME_BYTES));
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', (err) => this.destroy(err));
@@ -328,7 +330,9 @@ export class PeerConnection extends EventEmitter {
     this.observer.frameIn(answers ? (this.pending.get(frame.correlationId)?.pattern ?? '') : frame.pattern, frame.body.length);
     if (!this.remote || frame.type <= FrameType.HelloReject) {
       if (this.remote) throw new MalformedFrameError('handshake frame after the handshake');
-      return this.handshakeStep(frame);
+      this.handshakeStep(frame);
+      if (this.remote) this.decoder.maxFrameBytes = this.limits.maxFrameBytes;
+      return;
     }
     switch (frame.type) {
       case FrameType.Request:

@@ -7,7 +7,8 @@
 import * as net from 'node:net';
 import { BaseRpcContext, CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
-import { InboundHandler, PeerConnection, ConnectionLimits, DEFAULT_LIMITS, joinHostPort } from './peer-connection';
+import { InboundHandler, PeerConnection, ConnectionLimits, DEFAULT_LIMITS, joinHostPort, normaliseHost } from './peer-connection';
+import { AdmissionControl, AdmissionLimits, AdmissionTicket } from './admission/admission-control';
 import { LocalIdentity, RemotePeer } from './handshake/handshake';
 import { TransportSecurity } from './tls/transport-security';
 import { UnknownPatternError } from './transport.errors';
@@ -29,6 +30,8 @@ export interface TcpTransportServerOptions {
   security: TransportSecurity;
   observer?: TransportObserver;
   limits?: ConnectionLimits;
+  /** Caps on inbound connections and on pending handshakes (admission/admission-control.ts). */
+  admission?: AdmissionLimits;
   /** Called once the socket is bound, with the actual port (port 0 binds a free one). */
   onListening?: (address: string, port: number) => void;
 }
@@ -40,10 +43,14 @@ export class TcpTransportServer extends Server implements CustomTransportStrateg
   private readonly observer: TransportObserver;
   private readonly inbound: InboundHandler;
   private unsubscribe: Array<() => void> = [];
+  private readonly admission: AdmissionControl;
+  /** Admission tickets of accepted TCP sockets, by "address:port", until they close. */
+  private readonly tickets = new Map<string, AdmissionTicket>();
 
   constructor(private readonly options: TcpTransportServerOptions) {
     super();
     this.observer = options.observer ?? noopObserver;
+    this.admission = new AdmissionControl(options.admission);
     this.inbound = {
       request: (pattern, data, peer) => this.handleRequestFrame(pattern, data, peer),
       event: (pattern, data, peer) => this.handleEventFrame(pattern, data, peer),
@@ -100,11 +107,20 @@ export class TcpTransportServer extends Server implements CustomTransportStrateg
     return this.server as T;
   }
 
-  /** Every accepted TCP socket, before TLS: counted, and closed with the server. */
+  /** Every accepted TCP socket, before TLS: admitted (admission-control.ts) or closed unread, counted, and closed with the server. */
   private onSocket(raw: net.Socket): void {
+    const remote = `${raw.remoteAddress}:${raw.remotePort}`;
+    const ticket = this.admission.admit(normaliseHost(raw.remoteAddress ?? ''));
+    if ('refused' in ticket) {
+      raw.destroy();
+      return this.observer.connectionRefused(ticket.refused, remote);
+    }
+    this.tickets.set(remote, ticket);
     this.rawSockets.add(raw);
     this.observer.connectionsChanged(1);
     raw.once('close', () => {
+      ticket.release();
+      if (this.tickets.get(remote) === ticket) this.tickets.delete(remote);
       this.rawSockets.delete(raw);
       this.observer.connectionsChanged(-1);
     });
@@ -119,7 +135,12 @@ export class TcpTransportServer extends Server implements CustomTransportStrateg
       limits: this.options.limits ?? DEFAULT_LIMITS,
     });
     this.connections.add(conn);
-    conn.once('ready', (peer: RemotePeer) => this.observer.keyInUse(peer.keyId, 1));
+    // The TLS socket has its TCP socket's remote address and port: that finds its ticket.
+    const ticket = this.tickets.get(`${socket.remoteAddress}:${socket.remotePort}`);
+    conn.once('ready', (peer: RemotePeer) => {
+      ticket?.authenticated();
+      this.observer.keyInUse(peer.keyId, 1);
+    });
     conn.once('close', () => {
       this.connections.delete(conn);
       if (conn.remote) this.observer.keyInUse(conn.remote.keyId, -1);

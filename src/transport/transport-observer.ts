@@ -1,3 +1,5 @@
+import type { RefusalReason } from './admission/admission-control';
+
 /**
  * What the transport reports about itself. The transport does not know about Prometheus;
  * the node wires an observer that feeds MetricsService (and logs refusals).
@@ -12,6 +14,8 @@ export interface TransportObserver {
   connectionsChanged(delta: number): void;
   /** An authenticated connection admitted with keyring entry `keyId` opened (+1) or closed (-1). */
   keyInUse(keyId: string, delta: number): void;
+  /** An inbound socket was closed unread: a cap of admission-control.ts was reached. */
+  connectionRefused(reason: RefusalReason, remote: string): void;
 }
 
 export const noopObserver: TransportObserver = {
@@ -21,6 +25,7 @@ export const noopObserver: TransportObserver = {
   transportError() {},
   connectionsChanged() {},
   keyInUse() {},
+  connectionRefused() {},
 };
 
 export const TRANSPORT_OBSERVER = Symbol('TRANSPORT_OBSERVER');

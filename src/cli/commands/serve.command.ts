@@ -194,4 +194,24 @@ export class ServeCommand extends CommandRunner {
   parseS3UploadExpiry(v: string) {
     return v;
   }
+
+  @Option({ flags: '--max-connections <n>', description: 'inbound p2p connections open at once (default 1024); more are closed unread', env: 'P2P_MAX_CONNECTIONS' })
+  parseMaxConnections(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--max-handshakes <n>', description: 'inbound p2p connections in their handshake at once (default 128)', env: 'P2P_MAX_HANDSHAKES' })
+  parseMaxHandshakes(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--max-handshakes-per-host <n>', description: 'of those, from one remote address (default 32)', env: 'P2P_MAX_HANDSHAKES_PER_HOST' })
+  parseMaxHandshakesPerHost(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--http-max-connections <n>', description: 'HTTP connections open at once (default 256); more are closed', env: 'P2P_HTTP_MAX_CONNECTIONS' })
+  parseHttpMaxConnections(v: string) {
+    return v;
+  }
 }

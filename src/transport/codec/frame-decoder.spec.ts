@@ -42,6 +42,14 @@ describe(FrameDecoder.name, () => {
     assert.throws(() => sut.push(head), FrameTooLargeError);
   });
 
+  it('applies a raised limit from the next length prefix on', () => {
+    const sut = new FrameDecoder(64);
+    const big = encodeFrame(frame({ body: encodeBody({ pad: 'x'.repeat(100) }) }));
+    assert.throws(() => new FrameDecoder(64).push(big), FrameTooLargeError);
+    sut.maxFrameBytes = 1024;
+    assert.equal(sut.push(big).length, 1);
+  });
+
   it('rejects an unknown frame type and a pattern running past the frame', () => {
     const bad = encodeFrame(frame());
     bad.writeUInt8(200, 4);

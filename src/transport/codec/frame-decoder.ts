@@ -38,7 +38,16 @@ export class FrameDecoder {
   private length = 0;
   private filled = 0;
 
-  constructor(private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
+  /**
+   * The largest frame accepted from the next length prefix on. A connection starts with the
+   * handshake's small limit and raises it once the peer authenticated (PeerConnection), so an
+   * unauthenticated socket can make us hold a few KiB, not a chunk-sized frame.
+   */
+  maxFrameBytes: number;
+
+  constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
+    this.maxFrameBytes = maxFrameBytes;
+  }
 
   get hasPartialFrame(): boolean {
     return this.prefixFilled > 0 || this.frame !== undefined || this.pieces !== undefined;
