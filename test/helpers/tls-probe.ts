@@ -16,12 +16,22 @@ export function splitAddress(address: string): { host: string; port: number } {
   return { host: address.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(address.slice(i + 1)) };
 }
 
-/** Opens TLS to `address` and resolves once the TLS handshake finished. */
-export function connectTls(address: string, options: { withKey?: boolean; material?: NodeKeyMaterial } = {}): Promise<tls.TLSSocket> {
+export interface TlsProbeOptions {
+  withKey?: boolean;
+  material?: NodeKeyMaterial;
+}
+
+/** Starts TLS to `address` and returns the socket at once (the handshake runs on its own). */
+export function dialTls(address: string, options: TlsProbeOptions = {}): tls.TLSSocket {
   const { host, port } = splitAddress(address);
   const material = options.material ?? (options.withKey ? ephemeralNodeKey() : undefined);
+  return tls.connect({ host, port, ca: [], rejectUnauthorized: false, minVersion: 'TLSv1.3', ...(material ? { key: material.key, cert: material.cert } : {}) });
+}
+
+/** Opens TLS to `address` and resolves once the TLS handshake finished. */
+export function connectTls(address: string, options: TlsProbeOptions = {}): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host, port, ca: [], rejectUnauthorized: false, minVersion: 'TLSv1.3', ...(material ? { key: material.key, cert: material.cert } : {}) });
+    const socket = dialTls(address, options);
     socket.once('secureConnect', () => resolve(socket));
     socket.once('error', reject);
   });

@@ -1,8 +1,9 @@
 /**
  * Connection caps on real nodes: pending handshakes per remote address and overall, open p2p
  * connections, HTTP connections, and the pre-handshake frame limit. A socket beyond a cap is
- * closed unread; the node logs it (rate-limited), counts it, and serves again once the
- * sockets that filled the cap are gone.
+ * closed unread, before TLS (the node sends it nothing, not even a ServerHello); the node logs
+ * it (rate-limited), counts it, and serves again once the sockets that filled the cap are gone.
+ * The p2p probes speak TLS, as a peer would, and then stay silent in our handshake.
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +16,7 @@ import { waitFor } from '../helpers/wait-for';
 import { encodeFrame } from '../../src/transport/codec/frame-encoder';
 import { FrameType } from '../../src/transport/codec/frame';
 import { encodeBody } from '../../src/transport/codec/body';
+import { dialTls, splitAddress } from '../helpers/tls-probe';
 
 interface Probe {
   socket: net.Socket;
@@ -22,11 +24,24 @@ interface Probe {
   closed: Promise<number>;
   /** Resolves once the node sent its first byte (its Hello: the socket was admitted). */
   greeted: Promise<void>;
+  /** Resolves once TCP (or TLS) is up. */
+  connected: Promise<void>;
 }
 
-function open(address: string): Probe {
-  const i = address.lastIndexOf(':');
-  const socket = net.connect({ host: address.slice(0, i), port: Number(address.slice(i + 1)) });
+/** A TLS socket to a p2p port: `greeted` once the node's Hello arrived inside TLS. */
+function openTls(address: string): Probe {
+  return probe(dialTls(address), 'secureConnect');
+}
+
+/** A plain TCP socket (the HTTP port). */
+function openTcp(address: string): Probe {
+  const { host, port } = splitAddress(address);
+  return probe(net.connect({ host, port }), 'connect');
+}
+
+/** `received` counts bytes of our protocol for TLS (decrypted), of HTTP for TCP. */
+function probe(socket: net.Socket, connectEvent: string): Probe {
+  const connected = new Promise<void>((r) => socket.once(connectEvent, () => r()));
   let received = 0;
   let greet: () => void = () => undefined;
   const greeted = new Promise<void>((r) => (greet = r));
@@ -35,7 +50,7 @@ function open(address: string): Probe {
     greet();
   });
   socket.on('error', () => undefined);
-  return { socket, greeted, closed: new Promise((resolve) => socket.on('close', () => resolve(received))) };
+  return { socket, greeted, connected, closed: new Promise((resolve) => socket.on('close', () => resolve(received))) };
 }
 
 async function metric(http: string, name: string, reason: string): Promise<number> {
@@ -56,10 +71,10 @@ describe('admission limits', () => {
     const node = await harness.start({ name: 'per-host', args: ['--max-handshakes-per-host', '3'] });
     const file = path.join(harness.dir('admission'), 'f.txt');
     fs.writeFileSync(file, 'admitted');
-    const idle = [open(node.p2p), open(node.p2p), open(node.p2p)];
+    const idle = [openTls(node.p2p), openTls(node.p2p), openTls(node.p2p)];
     probes.push(...idle);
     await Promise.all(idle.map((p) => p.greeted));
-    const refused = open(node.p2p);
+    const refused = openTls(node.p2p);
     probes.push(refused);
     assert.equal(await refused.closed, 0, 'the fourth socket got nothing and was closed');
     const cli = await runCli(['store', 'k', file, '--bootstrap', node.p2p]);
@@ -73,10 +88,10 @@ describe('admission limits', () => {
 
   it('caps pending handshakes overall and open connections', async () => {
     const node = await harness.start({ name: 'caps', args: ['--max-handshakes', '2', '--max-connections', '3'] });
-    const idle = [open(node.p2p), open(node.p2p)];
+    const idle = [openTls(node.p2p), openTls(node.p2p)];
     probes.push(...idle);
     await Promise.all(idle.map((p) => p.greeted));
-    const third = open(node.p2p);
+    const third = openTls(node.p2p);
     probes.push(third);
     assert.equal(await third.closed, 0);
     assert.equal(await metric(node.http, 'p2p_connections_refused_total', 'pending'), 1);
@@ -87,7 +102,7 @@ describe('admission limits', () => {
       description: 'the peer to join',
     });
     await waitFor(async () => {
-      const more = [open(node.p2p), open(node.p2p), open(node.p2p)];
+      const more = [openTls(node.p2p), openTls(node.p2p), openTls(node.p2p)];
       probes.push(...more);
       const bytes = await Promise.race([more[2].closed, more[2].greeted.then(() => -1)]);
       for (const p of more) p.socket.destroy();
@@ -95,9 +110,9 @@ describe('admission limits', () => {
     }, { description: 'a socket beyond --max-connections to be closed unread' });
   });
 
-  it('closes a connection whose first frame is larger than a handshake needs', async () => {
+  it('closes a connection whose first frame inside TLS is larger than a handshake needs', async () => {
     const node = await harness.start({ name: 'frame-cap' });
-    const probe = open(node.p2p);
+    const probe = openTls(node.p2p);
     probes.push(probe);
     await probe.greeted;
     const big = encodeFrame({ type: FrameType.HelloReply, correlationId: 0, pattern: '', body: encodeBody({ pad: 'x'.repeat(9000) }) });
@@ -108,12 +123,12 @@ describe('admission limits', () => {
 
   it('caps HTTP connections', async () => {
     const node = await harness.start({ name: 'http-cap', args: ['--http-max-connections', '2'] });
-    const held = [open(node.http), open(node.http)];
+    const held = [openTcp(node.http), openTcp(node.http)];
     probes.push(...held);
-    await Promise.all(held.map((p) => new Promise((r) => p.socket.once('connect', r))));
+    await Promise.all(held.map((p) => p.connected));
     // The server counts a socket once it accepted it: wait until a third one is turned away.
     await waitFor(async () => {
-      const third = open(node.http);
+      const third = openTcp(node.http);
       probes.push(third);
       third.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
       const bytes = await third.closed;
