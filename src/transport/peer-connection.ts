@@ -105,6 +105,11 @@ export class PeerConnection extends EventEmitter {
   private closeWhenIdle = false;
   private drainTimer: NodeJS.Timeout | undefined;
   private handshakeStep: (frame: Frame) => void;
+  /** Decoded frames not yet handled (runHeldFrames), and the next one to handle. */
+  private held: Frame[] = [];
+  private heldNext = 0;
+  /** Shared by every sender waiting for the socket to drain (drained()). */
+  private drainWait: Promise<void> | undefined;
 
   private constructor(
     readonly socket: net.Socket,
@@ -303,8 +308,23 @@ export class PeerConnection extends EventEmitter {
       return this.destroy(err as Error);
     }
     this.armIdleTimer();
-    for (const frame of frames) {
-      if (this.closed) return;
+    for (const frame of frames) this.held.push(frame);
+    this.runHeldFrames();
+  }
+
+  /**
+   * Handles the decoded frames in order, stopping while maxInflightRequests of the peer's
+   * requests run: one read can bring hundreds of small requests, and pausing the socket alone
+   * would still start them all. The rest wait here (at most what the reads before the pause
+   * brought) and run as requests finish.
+   */
+  private runHeldFrames(): void {
+    while (this.heldNext < this.held.length && !this.closed) {
+      if (this.inflight >= this.limits.maxInflightRequests) {
+        this.socket.pause();
+        return;
+      }
+      const frame = this.held[this.heldNext++];
       try {
         this.onFrame(frame);
       } catch (err) {
@@ -312,6 +332,8 @@ export class PeerConnection extends EventEmitter {
         return this.destroy(err as Error);
       }
     }
+    this.held = [];
+    this.heldNext = 0;
   }
 
   private armIdleTimer(): void {
@@ -371,7 +393,8 @@ export class PeerConnection extends EventEmitter {
       .catch((err) => this.destroy(err))
       .finally(() => {
         this.inflight -= 1;
-        if (this.inflight < this.limits.maxInflightRequests && !this.closed) this.socket.resume();
+        this.runHeldFrames();
+        if (this.inflight < this.limits.maxInflightRequests && this.heldNext === this.held.length && !this.closed) this.socket.resume();
         this.closeIfDrained();
       });
   }
@@ -440,15 +463,26 @@ export class PeerConnection extends EventEmitter {
     }
     this.socket.uncork();
     if (flowing) return;
-    await new Promise<void>((resolve) => {
+    await this.drained();
+  }
+
+  /**
+   * The next 'drain' (or the close), one listener pair for every sender waiting on it: with
+   * one pair per queued answer, a peer that stops reading grew the socket's listener list by
+   * one per request (and Node warned about a leak on every such connection).
+   */
+  private drained(): Promise<void> {
+    this.drainWait ??= new Promise<void>((resolve) => {
       const done = () => {
         this.socket.off('drain', done);
         this.socket.off('close', done);
+        this.drainWait = undefined;
         resolve();
       };
       this.socket.on('drain', done);
       this.socket.on('close', done);
     });
+    return this.drainWait;
   }
 
   private destroy(err?: Error): void {
