@@ -39,10 +39,12 @@ export class InvalidInputError extends P2pError {
 export function describeError(err: unknown): string {
   if (err instanceof Error) {
     const sys = err as NodeJS.ErrnoException;
+    // One line, always: OpenSSL's messages end in a newline, and a log line must stay a line.
+    const first = err.message.split('\n')[0];
     if (sys.code && !(err instanceof P2pError) && !err.message.includes(sys.code)) {
-      return `${err.message} (${sys.code})`;
+      return `${first} (${sys.code})`;
     }
-    return err.message.split('\n')[0];
+    return first;
   }
   return String(err);
 }
