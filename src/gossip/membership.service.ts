@@ -5,7 +5,8 @@
  * that carries its messages (`gossip.swim` events over our TCP protocol; a refused connection
  * is reported back at once as a failed send), how late its own ticks run (the event-loop lag
  * it uses for local health), the database where members are kept across restarts, and the log
- * lines and events the rest of the node reads. A restarted node starts with an incarnation above any it had before
+ * lines and events the rest of the node reads, and the key pins its member updates carry
+ * (member-keys.ts). A restarted node starts with an incarnation above any it had before
  * (seconds since the epoch), so stale suspicions about it are overridden.
  *
  * The facade the storage layer uses: `placementIds()`, `repairPlacementIds()`, `addressOf()`,
@@ -28,6 +29,7 @@ import { MEMBERSHIP_CHANGE, MemberView, MembershipChange } from './membership.ty
 import { Member } from './swim/member';
 import { SwimMembership, SwimOutput } from './swim/membership-state';
 import { SwimMessage, isSwimMessage } from './swim/messages';
+import { MEMBER_KEYS, MemberKeys, learnKeys, withKeys } from './member-keys';
 
 export const SWIM_PATTERN = 'gossip.swim';
 /** Members whose state changed are written to the database at most this often. */
@@ -76,11 +78,15 @@ export class MembershipService implements OnModuleDestroy {
   /** Addresses whose handshake refused this node (address -> reason), until a send to them succeeds. */
   private readonly refusedBy = new Map<string, string>();
 
+  /** Gossiped keys that differ from a pin: logged at most 10 times a minute. */
+  private readonly keyConflicts = new RateLimitedLog((line) => this.logger.warn(line));
+
   constructor(
     @Inject(NODE_CONFIG) private readonly nodeConfig: NodeConfig,
     private readonly identity: NodeIdentity,
     private readonly pool: PeerConnectionPool,
     private readonly peers: PeerRepository,
+    @Inject(MEMBER_KEYS) private readonly keys: MemberKeys,
   ) {
     this.config = nodeConfig.gossip;
   }
@@ -169,6 +175,11 @@ export class MembershipService implements OnModuleDestroy {
     if (!this.swim || this.stopped || peer.role !== 'peer' || !isSwimMessage(message)) return;
     if (message.from.nodeId !== peer.nodeId) return; // a member speaks only for itself
     this.lastSeen.set(peer.nodeId, Date.now());
+    for (const c of learnKeys(message, this.keys, this.identity.nodeId)) {
+      this.keyConflicts.note(
+        `key conflict: ${peer.advertise} (${peer.nodeId.slice(0, 8)}) gossiped key ${c.heard.slice(0, 16)}… for node ${c.nodeId}, pinned here as ${c.pinned.slice(0, 16)}…; the pin stays (if that node was re-keyed on purpose: p2p peers --forget ${c.nodeId} on every node)`,
+      );
+    }
     const implausible = this.swim.implausibleNews;
     this.dispatch(this.swim.receive(message, Date.now()));
     if (this.swim.implausibleNews > implausible) {
@@ -229,8 +240,9 @@ export class MembershipService implements OnModuleDestroy {
 
   /** Sends what the core asked for and publishes its events; returns the sends in flight. */
   private dispatch(out: SwimOutput): Array<Promise<void>> {
+    const self = { nodeId: this.identity.nodeId, fingerprint: this.identity.fingerprint };
     const sends = out.send.map(({ to, message }) =>
-      this.pool.emit(to, SWIM_PATTERN, message).then(
+      this.pool.emit(to, SWIM_PATTERN, withKeys(message, this.keys, self)).then(
         () => void this.refusedBy.delete(to),
         (err) => {
           if (err instanceof HandshakeFailedError) this.refusedBy.set(to, err.reason);

@@ -13,13 +13,14 @@ import { PeerRepository } from '../peer-repository/peer.repository';
 import { Keyring } from '../transport/keyring';
 import { NodeIdentity } from '../transport/node-identity';
 import { loadOrCreateNodeKey } from '../transport/tls/node-key';
-import { MemoryPinStore } from '../transport/tls/pin-store';
+import { FORGOTTEN_PIN, MemoryPinStore } from '../transport/tls/pin-store';
+import { MEMBER_KEYS } from '../gossip/member-keys';
 import { TransportSecurity, plaintextForBenchmark } from '../transport/tls/transport-security';
 
 /**
  * The node's pins: loaded once at start, every new one persisted without holding up the
  * handshake; a refused node's pin is read again from the database, where `p2p peers --forget`
- * removes it.
+ * replaces it with the forgotten marker (FORGOTTEN_PIN: the next handshake pins, gossip does not).
  */
 export class NodePinStore extends MemoryPinStore {
   constructor(private readonly peers: PeerRepository, private readonly logger: Logger) {
@@ -29,7 +30,7 @@ export class NodePinStore extends MemoryPinStore {
   refused(nodeId: string): void {
     void this.peers.keyPin(nodeId).then(
       (stored) => {
-        if (stored === undefined) this.forget(nodeId);
+        if (stored === undefined || stored === FORGOTTEN_PIN) this.forget(nodeId, stored === FORGOTTEN_PIN);
       },
       () => undefined,
     );
@@ -48,6 +49,8 @@ export class NodePinStore extends MemoryPinStore {
         return store;
       },
     },
+    // Gossip reads and fills the same pins (gossip/member-keys.ts).
+    { provide: MEMBER_KEYS, useExisting: NodePinStore },
     {
       provide: TransportSecurity,
       inject: [NODE_CONFIG, NodeMetaRepository, NodePinStore],
@@ -71,6 +74,6 @@ export class NodePinStore extends MemoryPinStore {
         }),
     },
   ],
-  exports: [NodeIdentity, TransportSecurity, NodePinStore],
+  exports: [NodeIdentity, TransportSecurity, NodePinStore, MEMBER_KEYS],
 })
 export class NodeIdentityModule {}

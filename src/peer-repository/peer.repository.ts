@@ -83,19 +83,32 @@ export class PeerRepository {
     return (await this.dataSource.getRepository(PeerKeyEntity).findOneBy({ nodeId }))?.fingerprint;
   }
 
-  /** Pins `fingerprint` for `nodeId` unless a pin exists (the first one stays). */
+  /**
+   * Pins `fingerprint` for `nodeId` unless a pin exists (the first one stays); it replaces the
+   * marker `forget` leaves (an empty fingerprint).
+   */
   async pinKey(nodeId: string, fingerprint: string, at = Date.now()): Promise<void> {
     await serialized(this.dataSource, () =>
-      this.dataSource.getRepository(PeerKeyEntity).createQueryBuilder().insert().values({ nodeId, fingerprint, pinnedAt: at }).orIgnore().execute(),
+      this.dataSource.query(
+        `INSERT INTO "peer_keys" ("nodeId", "fingerprint", "pinnedAt") VALUES (?, ?, ?)
+         ON CONFLICT ("nodeId") DO UPDATE SET "fingerprint" = excluded."fingerprint", "pinnedAt" = excluded."pinnedAt" WHERE "peer_keys"."fingerprint" = ''`,
+        [nodeId, fingerprint, at],
+      ),
     );
   }
 
-  /** Forgets a node's key pin (and its member record), so it is accepted with a new key. Returns whether anything was known. */
+  /**
+   * Forgets a node's key pin (and its member record), so it is accepted with a new key. The pin
+   * becomes a marker (an empty fingerprint) so that the next key is taken from a handshake
+   * only, not from the gossip of nodes that still pin the old one. Returns whether anything was known.
+   */
   async forget(nodeId: string): Promise<boolean> {
     return writeTransaction(this.dataSource, async (m) => {
       const pins = await m.getRepository(PeerKeyEntity).delete({ nodeId });
       const peers = await m.getRepository(PeerEntity).delete({ nodeId });
-      return (pins.affected ?? 0) + (peers.affected ?? 0) > 0;
+      const known = (pins.affected ?? 0) + (peers.affected ?? 0) > 0;
+      if (known) await m.getRepository(PeerKeyEntity).insert({ nodeId, fingerprint: '', pinnedAt: Date.now() });
+      return known;
     });
   }
 

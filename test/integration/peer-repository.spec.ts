@@ -140,6 +140,20 @@ describe('peer repositories on SQLite', () => {
     assert.deepEqual((await files.getMany(['twice', 'nothing'])).map((m) => [m.key, m.version, m.chunks.length]), [['twice', '007', 1]]);
   });
 
+  it('keeps the first key pin, and a forgotten pin is a marker the next pin replaces', async () => {
+    const { ds } = await db();
+    const peers = new PeerRepository(ds);
+    await peers.pinKey('n1', 'a'.repeat(64));
+    await peers.pinKey('n1', 'b'.repeat(64));
+    assert.equal(await peers.keyPin('n1'), 'a'.repeat(64));
+    assert.equal(await peers.forget('n1'), true);
+    assert.equal(await peers.keyPin('n1'), '', 'forgotten on purpose: the marker, not nothing');
+    await peers.pinKey('n1', 'c'.repeat(64));
+    assert.equal(await peers.keyPin('n1'), 'c'.repeat(64));
+    assert.equal(await peers.forget('unknown'), false);
+    assert.equal(await peers.keyPin('unknown'), undefined);
+  });
+
   it('keeps the node id across reopening', async () => {
     const { ds, dbPath } = await db();
     const id = await new NodeMetaRepository(ds).getOrCreateNodeId();

@@ -28,6 +28,11 @@ export interface MemberUpdate {
   incarnation: number;
   /** For suspect and dead: the node that reached that judgement (counted as a confirmation). */
   from?: string;
+  /**
+   * SHA-256 (hex) of the member's TLS key as the sender has it pinned (member-keys.ts). Set by
+   * the sending shell, not by the core, which carries it along untouched.
+   */
+  fingerprint?: string;
 }
 
 export const STATE_RANK: Readonly<Record<MemberState, number>> = { alive: 0, suspect: 1, dead: 2, left: 3 };

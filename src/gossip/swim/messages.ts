@@ -13,6 +13,8 @@
  *   gossip     pending updates only, sent on the gossip tick
  *   push-pull  the whole member list; `reply: false` asks for the receiver's list back
  *
+ * A member update may carry the fingerprint of the member's TLS key (../member-keys.ts).
+ *
  * Everything here arrives from the network, so `isSwimMessage` checks every field, bounds
  * every string and array, and rejects unknown keys rather than carrying them along.
  */
@@ -51,6 +53,8 @@ export const WIRE_LIMITS = {
 const NODE_ID = /^[A-Za-z0-9._-]+$/;
 // host:port where host is a name, an IPv4 address or a bracketed IPv6 address.
 const ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
+/** A key fingerprint: SHA-256 of the key's SPKI, lower-case hex. */
+const FINGERPRINT = /^[0-9a-f]{64}$/;
 const STATES: ReadonlySet<string> = new Set<MemberState>(['alive', 'suspect', 'dead', 'left']);
 
 type Obj = Record<string, unknown>;
@@ -91,9 +95,10 @@ function isNodeRef(x: unknown): x is NodeRef {
 }
 
 export function isMemberUpdate(x: unknown): x is MemberUpdate {
-  if (!isPlainObject(x) || !hasOnlyKeys(x, ['nodeId', 'address', 'state', 'incarnation'], ['from'])) return false;
+  if (!isPlainObject(x) || !hasOnlyKeys(x, ['nodeId', 'address', 'state', 'incarnation'], ['from', 'fingerprint'])) return false;
   if (!isNodeId(x.nodeId) || !isAddress(x.address) || !isCounter(x.incarnation)) return false;
   if (typeof x.state !== 'string' || !STATES.has(x.state)) return false;
+  if (x.fingerprint !== undefined && !(typeof x.fingerprint === 'string' && FINGERPRINT.test(x.fingerprint))) return false;
   return x.from === undefined || isNodeId(x.from);
 }
 
