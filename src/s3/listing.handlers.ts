@@ -8,7 +8,7 @@ import { Injectable } from '@nestjs/common';
 import { KeyListingService } from '../storage/key-listing.service';
 import { uriEncode } from './auth/canonical';
 import { BucketService } from './bucket.service';
-import { ObjectPage, listObjects, resumePoint } from './object-listing';
+import { ObjectEntry, ObjectPage, listObjects, resumePoint } from './object-listing';
 import { etagOf } from './object-meta';
 import { S3Error } from './s3.errors';
 import { S3Request } from './s3-request';
@@ -49,92 +49,80 @@ export class ListingHandlers {
   }
 
   async listV2(r: S3Request): Promise<void> {
-    await this.buckets.require(r.bucketName);
-    const enc = encoder(r);
-    const prefix = r.param('prefix') ?? '';
-    const delimiter = r.param('delimiter') ?? '';
     const token = r.param('continuation-token');
     const startAfter = r.param('start-after') ?? '';
-    const after = token !== undefined ? decodeToken(token) : resumePoint(startAfter, prefix, delimiter);
-    const maxKeys = maxKeysOf(r);
-    const page = await listObjects(this.listing, { bucket: r.bucketName, prefix, delimiter, after, maxKeys });
-    const owner = r.param('fetch-owner') === 'true';
+    const { head, page, enc } = await this.page(r, (prefix, delimiter) => (token !== undefined ? decodeToken(token) : resumePoint(startAfter, prefix, delimiter)));
     r.sendXml(200, 'ListBucketResult', {
-      Name: r.bucketName,
-      Prefix: enc(prefix),
-      ...(delimiter ? { Delimiter: enc(delimiter) } : {}),
-      MaxKeys: maxKeys,
-      ...(r.param('encoding-type') ? { EncodingType: 'url' } : {}),
+      ...head,
       KeyCount: page.objects.length + page.prefixes.length,
       IsTruncated: page.truncated,
       ...(token !== undefined ? { ContinuationToken: token } : {}),
       ...(page.truncated && page.resumeAfter !== undefined ? { NextContinuationToken: encodeToken(page.resumeAfter) } : {}),
       ...(startAfter ? { StartAfter: enc(startAfter) } : {}),
-      ...contents(page, enc, owner),
+      ...contents(page, enc, r.param('fetch-owner') === 'true'),
     });
   }
 
   async listV1(r: S3Request): Promise<void> {
-    await this.buckets.require(r.bucketName);
-    const enc = encoder(r);
-    const prefix = r.param('prefix') ?? '';
-    const delimiter = r.param('delimiter') ?? '';
     const marker = r.param('marker') ?? '';
-    const maxKeys = maxKeysOf(r);
-    const page = await listObjects(this.listing, { bucket: r.bucketName, prefix, delimiter, after: resumePoint(marker, prefix, delimiter), maxKeys });
+    const { head, page, enc } = await this.page(r, (prefix, delimiter) => resumePoint(marker, prefix, delimiter));
     r.sendXml(200, 'ListBucketResult', {
-      Name: r.bucketName,
-      Prefix: enc(prefix),
+      ...head,
       Marker: enc(marker),
       ...(page.truncated && page.last !== undefined ? { NextMarker: enc(page.last) } : {}),
-      MaxKeys: maxKeys,
-      ...(delimiter ? { Delimiter: enc(delimiter) } : {}),
-      ...(r.param('encoding-type') ? { EncodingType: 'url' } : {}),
       IsTruncated: page.truncated,
       ...contents(page, enc, true),
     });
   }
 
   async listVersions(r: S3Request): Promise<void> {
+    const marker = r.param('key-marker') ?? '';
+    const { head, page, enc } = await this.page(r, (prefix, delimiter) => resumePoint(marker, prefix, delimiter));
+    r.sendXml(200, 'ListVersionsResult', {
+      ...head,
+      KeyMarker: enc(marker),
+      VersionIdMarker: r.param('version-id-marker') ?? '',
+      ...(page.truncated && page.last !== undefined ? { NextKeyMarker: enc(page.last), NextVersionIdMarker: 'null' } : {}),
+      IsTruncated: page.truncated,
+      Version: page.objects.map((o) => ({ Key: enc(o.key), VersionId: 'null', IsLatest: true, ...objectFields(o), Owner: OWNER, StorageClass: 'STANDARD' })),
+      CommonPrefixes: page.prefixes.map((p) => ({ Prefix: enc(p) })),
+    });
+  }
+
+  /**
+   * What the three object listings share: the bucket check, prefix, delimiter, max-keys and
+   * encoding-type, one page from where `start` says the listing resumes, and the elements
+   * every answer opens with (Name, Prefix, Delimiter, MaxKeys, EncodingType).
+   */
+  private async page(r: S3Request, start: (prefix: string, delimiter: string) => string): Promise<{ head: XmlNode; page: ObjectPage; enc: (s: string) => string }> {
     await this.buckets.require(r.bucketName);
     const enc = encoder(r);
     const prefix = r.param('prefix') ?? '';
     const delimiter = r.param('delimiter') ?? '';
-    const marker = r.param('key-marker') ?? '';
     const maxKeys = maxKeysOf(r);
-    const page = await listObjects(this.listing, { bucket: r.bucketName, prefix, delimiter, after: resumePoint(marker, prefix, delimiter), maxKeys });
-    r.sendXml(200, 'ListVersionsResult', {
+    const after = start(prefix, delimiter);
+    const page = await listObjects(this.listing, { bucket: r.bucketName, prefix, delimiter, after, maxKeys });
+    const head: XmlNode = {
       Name: r.bucketName,
       Prefix: enc(prefix),
-      KeyMarker: enc(marker),
-      VersionIdMarker: r.param('version-id-marker') ?? '',
-      ...(page.truncated && page.last !== undefined ? { NextKeyMarker: enc(page.last), NextVersionIdMarker: 'null' } : {}),
-      MaxKeys: maxKeys,
       ...(delimiter ? { Delimiter: enc(delimiter) } : {}),
+      MaxKeys: maxKeys,
       ...(r.param('encoding-type') ? { EncodingType: 'url' } : {}),
-      IsTruncated: page.truncated,
-      Version: page.objects.map((o) => ({
-        Key: enc(o.key),
-        VersionId: 'null',
-        IsLatest: true,
-        LastModified: iso(o.file.createdAt),
-        ETag: etagOf(o.file.meta, o.file.contentHash),
-        Size: o.file.size,
-        Owner: OWNER,
-        StorageClass: 'STANDARD',
-      })),
-      CommonPrefixes: page.prefixes.map((p) => ({ Prefix: enc(p) })),
-    });
+    };
+    return { head, page, enc };
   }
+}
+
+/** LastModified, ETag and Size of a listed object (Contents and Version elements). */
+function objectFields(o: ObjectEntry): XmlNode {
+  return { LastModified: iso(o.file.createdAt), ETag: etagOf(o.file.meta, o.file.contentHash), Size: o.file.size };
 }
 
 function contents(page: ObjectPage, enc: (s: string) => string, owner: boolean): XmlNode {
   return {
     Contents: page.objects.map((o) => ({
       Key: enc(o.key),
-      LastModified: iso(o.file.createdAt),
-      ETag: etagOf(o.file.meta, o.file.contentHash),
-      Size: o.file.size,
+      ...objectFields(o),
       ...(owner ? { Owner: OWNER } : {}),
       StorageClass: 'STANDARD',
     })),
