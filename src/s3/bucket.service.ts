@@ -5,10 +5,22 @@
  * table of its own. Existence is checked on every object request: from this node's own copy
  * when it holds one (no network), else from the cluster, the answer then kept for a few
  * seconds. A delete's tombstone reaches every alive member before DeleteBucket returns, so a
- * node that sees one locally stops using its cached answer at once. Deleting checks that no
- * object and no multipart upload is left under the bucket.
+ * node that sees one locally stops using its cached answer at once.
+ *
+ * A write into a bucket racing its deletion must not leave an object in a deleted bucket:
+ *  - DeleteBucket first marks the bucket `deleting` (a new version of its file), then checks
+ *    that no object and no multipart upload is left under it, then deletes it (or, when
+ *    something is left, removes the mark and answers BucketNotEmpty);
+ *  - a write, once acknowledged by storage, reads the bucket again from the cluster
+ *    (confirmWrite): live, it is done; gone, it deletes what it wrote and answers
+ *    NoSuchBucket; marked, it waits for the delete to settle one way or the other.
+ * A write whose check sees no mark was committed before the mark, so the delete's emptiness
+ * check (a listing, which shows every acknowledged store) finds it. A mark older than
+ * DELETING_MS belongs to a delete that never finished and counts as no mark.
  */
 import { Injectable } from '@nestjs/common';
+import type { FileManifest } from '../peer-repository/file.repository';
+import type { FileMeta } from '../storage/file-meta';
 import { FileNotFoundError } from '../storage/storage.errors';
 import { StorageService } from '../storage/storage.service';
 import { KeyListingService } from '../storage/key-listing.service';
@@ -18,6 +30,11 @@ import { BUCKET_ROOT, bucketKey, checkBucketName, objectPrefix, uploadPrefix } f
 import { S3Error } from './s3.errors';
 
 const EXISTS_TTL_MS = 5_000;
+/** How long a DeleteBucket's mark holds writes back; a delete taking longer gives up. */
+const DELETING_MS = 15_000;
+const SETTLE_POLL_MS = 100;
+
+type BucketState = 'live' | 'deleting' | 'gone';
 
 export interface BucketInfo {
   name: string;
@@ -37,7 +54,7 @@ export class BucketService {
   async create(name: string): Promise<void> {
     checkBucketName(name);
     if (await this.lookup(name)) throw new S3Error('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it');
-    await this.storage.storeStream(bucketKey(name), emptyBody(), { beforeCommit: () => ({ created: String(Date.now()) }) });
+    await this.write(name, { created: String(Date.now()) });
     this.known.set(name, Date.now());
   }
 
@@ -54,13 +71,46 @@ export class BucketService {
 
   async remove(name: string): Promise<void> {
     await this.require(name);
-    const [objects, uploads] = await Promise.all([
-      this.listing.list({ prefix: objectPrefix(name), after: '', limit: 1 }),
-      this.listing.list({ prefix: uploadPrefix(name), after: '', limit: 1 }),
-    ]);
-    if (objects.files.length || uploads.files.length) throw new S3Error('BucketNotEmpty', 'The bucket you tried to delete is not empty');
+    const created = (await this.current(name))?.meta?.created ?? String(Date.now());
+    const markedAt = Date.now();
+    await this.write(name, { created, deleting: String(markedAt) });
+    let empty: boolean;
+    try {
+      const [objects, uploads] = await Promise.all([
+        this.listing.list({ prefix: objectPrefix(name), after: '', limit: 1 }),
+        this.listing.list({ prefix: uploadPrefix(name), after: '', limit: 1 }),
+      ]);
+      empty = objects.files.length === 0 && uploads.files.length === 0;
+    } catch (err) {
+      await this.write(name, { created }).catch(() => undefined);
+      throw err;
+    }
+    if (!empty || Date.now() - markedAt > DELETING_MS / 2) {
+      // Left as it was; a mark held too long may have been taken for an abandoned one.
+      await this.write(name, { created });
+      if (!empty) throw new S3Error('BucketNotEmpty', 'The bucket you tried to delete is not empty');
+      throw new S3Error('OperationAborted', 'A conflicting operation is in progress against this bucket; try again');
+    }
     this.known.delete(name);
     await this.storage.delete(bucketKey(name));
+  }
+
+  /**
+   * Called after a write into the bucket was acknowledged: answers only once the bucket is
+   * known to still exist. When it was deleted meanwhile, `undo` removes what was written and
+   * the write fails with NoSuchBucket (see the top of this file).
+   */
+  async confirmWrite(name: string, undo: () => Promise<void>): Promise<void> {
+    for (;;) {
+      const state = await this.state(name);
+      if (state === 'live') return;
+      if (state === 'gone') {
+        this.known.delete(name);
+        await undo();
+        throw new S3Error('NoSuchBucket', `The specified bucket does not exist: ${name}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+    }
   }
 
   async list(): Promise<BucketInfo[]> {
@@ -75,13 +125,28 @@ export class BucketService {
   }
 
   private async lookup(name: string): Promise<boolean> {
+    return (await this.current(name)) !== undefined;
+  }
+
+  /** The bucket's file as the cluster has it now (no cache), or undefined when there is none. */
+  private async current(name: string): Promise<FileManifest | undefined> {
     try {
-      await this.storage.manifest(bucketKey(checkBucketName(name)));
-      return true;
+      return await this.storage.manifest(bucketKey(checkBucketName(name)));
     } catch (err) {
-      if (err instanceof FileNotFoundError) return false;
+      if (err instanceof FileNotFoundError) return undefined;
       throw err;
     }
+  }
+
+  private async state(name: string): Promise<BucketState> {
+    const m = await this.current(name);
+    if (!m) return 'gone';
+    const marked = Number(m.meta?.deleting ?? NaN);
+    return Date.now() - marked < DELETING_MS ? 'deleting' : 'live';
+  }
+
+  private async write(name: string, meta: FileMeta): Promise<void> {
+    await this.storage.storeStream(bucketKey(name), emptyBody(), { beforeCommit: () => meta });
   }
 }
 

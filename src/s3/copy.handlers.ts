@@ -74,6 +74,7 @@ export class CopyHandlers {
     await this.storage.storeStream(target, content(this.storage), {
       beforeCommit: () => (hadEtag ? meta : { ...meta, etag: md5.digest('hex') }),
     });
+    await this.buckets.confirmWrite(r.bucketName, () => this.objects.deleteKey(target));
     const copied = await this.objects.find(target);
     r.sendXml(200, 'CopyObjectResult', {
       ETag: copied ? etagOf(copied.meta, copied.contentHash) : etagOf(source.meta, source.contentHash),

@@ -15,7 +15,7 @@ import { objectBody } from './body/object-body';
 import { BucketService } from './bucket.service';
 import { checkWriteConditions } from './conditions';
 import { CopyHandlers } from './copy.handlers';
-import { objectKey } from './key-mapping';
+import { objectKey, uploadKey } from './key-mapping';
 import { OWNER } from './listing.handlers';
 import { MAX_PART_NUMBER, MIN_PART_BYTES, MultipartService, PartInfo, Upload } from './multipart.service';
 import { ObjectHandlers, stateOf } from './object.handlers';
@@ -57,6 +57,7 @@ export class MultipartHandlers {
     await this.buckets.require(r.bucketName);
     objectKey(r.bucketName, r.objectKeyName);
     const uploadId = await this.uploads.create(r.bucketName, r.objectKeyName, metaFromHeaders(r.req.headers));
+    await this.buckets.confirmWrite(r.bucketName, () => this.objects.deleteKey(uploadKey(r.bucketName, uploadId)));
     r.sendXml(200, 'InitiateMultipartUploadResult', { Bucket: r.bucketName, Key: r.objectKeyName, UploadId: uploadId });
   }
 
@@ -167,6 +168,7 @@ export class MultipartHandlers {
           return withContent(upload.objectMeta, etag);
         },
       });
+      await this.buckets.confirmWrite(r.bucketName, () => this.objects.deleteKey(key));
       clearInterval(keepalive);
       // The upload is gone once the client hears it completed; its parts are deleted after.
       await this.uploads.forget(upload).catch(() => undefined);

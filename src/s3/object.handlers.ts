@@ -81,6 +81,7 @@ export class ObjectHandlers {
         return withContent(meta, d.md5Hex, d.checksums);
       },
     });
+    await this.buckets.confirmWrite(r.bucketName, () => this.deleteKey(key));
     const d = body.digests();
     const headers: Record<string, string> = { etag: `"${d.md5Hex}"` };
     for (const [a, v] of Object.entries(d.checksums)) if (v) headers[`x-amz-checksum-${a}`] = v;
