@@ -36,6 +36,15 @@ export class MetricsService {
     registers: [this.registry],
   });
   readonly httpDownloads = new Gauge({ name: 'p2p_http_downloads_in_progress', help: 'File bodies being sent over the HTTP API (GET) right now', registers: [this.registry] });
+  readonly s3Requests = new Counter({ name: 'p2p_s3_requests_total', help: 'S3 requests answered by this node, by operation (PutObject, GetObject, ...) and HTTP status', labelNames: ['operation', 'status'], registers: [this.registry] });
+  readonly s3RequestDuration = new Histogram({
+    name: 'p2p_s3_request_duration_seconds',
+    help: 'Duration of S3 requests, from arrival to the last byte of the response, by operation',
+    labelNames: ['operation'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+  readonly s3Bytes = new Counter({ name: 'p2p_s3_bytes_total', help: 'Bytes S3 connections carried (headers included), by operation and direction (in: from the client)', labelNames: ['operation', 'direction'], registers: [this.registry] });
   readonly storedBytes = new Gauge({ name: 'p2p_stored_bytes', help: 'Bytes of chunk data on this node', registers: [this.registry] });
   readonly chunks = new Gauge({ name: 'p2p_chunks', help: 'Chunks stored on this node', registers: [this.registry] });
   readonly files = new Gauge({ name: 'p2p_files', help: 'File manifests held by this node', registers: [this.registry] });

@@ -1,6 +1,6 @@
 /**
  * Feeds MetricsService from the modules' events and state: membership changes, client
- * operations, anti-entropy rounds, scrub findings, and gauges computed at scrape time.
+ * operations, S3 requests, anti-entropy rounds, scrub findings, and gauges computed at scrape time.
  * The composition root calls this once; the modules themselves never import prom-client.
  */
 import { INestApplication } from '@nestjs/common';
@@ -14,6 +14,7 @@ import { AntiEntropyService } from '../storage/anti-entropy.service';
 import { LocalReplica } from '../storage/local-replica';
 import { ScrubService } from '../storage/scrub.service';
 import { StorageService } from '../storage/storage.service';
+import { S3Router } from '../s3/s3-router';
 import { NodeIdentity } from '../transport/node-identity';
 import { ReadinessService } from './readiness.service';
 
@@ -36,6 +37,13 @@ export function wireMetrics(app: INestApplication, version: string): void {
   storage.onOperation = (op, ok, seconds) => {
     metrics.operations.inc({ op, result: ok ? 'ok' : 'error' });
     metrics.operationDuration.observe({ op }, seconds);
+  };
+
+  app.get(S3Router).onRequest = ({ operation, status, seconds, bytesIn, bytesOut }) => {
+    metrics.s3Requests.inc({ operation, status: String(status) });
+    metrics.s3RequestDuration.observe({ operation }, seconds);
+    metrics.s3Bytes.inc({ operation, direction: 'in' }, bytesIn);
+    metrics.s3Bytes.inc({ operation, direction: 'out' }, bytesOut);
   };
 
   const antiEntropy = app.get(AntiEntropyService);

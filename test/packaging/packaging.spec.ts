@@ -21,12 +21,12 @@ const run = (cmd: string, args: string[], cwd = PROJECT_ROOT) => spawnSync(cmd, 
 /** The metric names MetricsService defines (read from its source, the one place they live). */
 function definedMetrics(): Set<string> {
   const src = fs.readFileSync(root('src', 'metrics', 'metrics.service.ts'), 'utf8');
-  return new Set([...src.matchAll(/name: '(p2p_[a-z_]+)'/g)].map((m) => m[1]));
+  return new Set([...src.matchAll(/name: '(p2p_[a-z0-9_]+)'/g)].map((m) => m[1]));
 }
 
 /** p2p_* names an expression refers to, with histogram suffixes folded to the base name. */
 function usedMetrics(expr: string): string[] {
-  return [...expr.matchAll(/\b(p2p_[a-z_]+)/g)].map((m) => m[1].replace(/_(bucket|sum|count)$/, ''));
+  return [...expr.matchAll(/\b(p2p_[a-z0-9_]+)/g)].map((m) => m[1].replace(/_(bucket|sum|count)$/, ''));
 }
 
 function k8sObjects(): Array<Record<string, any>> {

@@ -209,4 +209,20 @@ describe('S3 objects through the AWS SDK', () => {
     assert.equal(refused.status, 403);
     assert.match(await refused.text(), /<Code>AccessDenied<\/Code><Message>Request has expired/);
   });
+
+  it('counts S3 requests by operation and status, their duration and bytes, on /metrics', async () => {
+    const body = crypto.randomBytes(100_000);
+    await s3[2].send(new PutObjectCommand({ Bucket: B, Key: 'metered', Body: body }));
+    const got = await s3[2].send(new GetObjectCommand({ Bucket: B, Key: 'metered' }));
+    await got.Body!.transformToByteArray();
+    await failure(s3[2].send(new GetObjectCommand({ Bucket: B, Key: 'metered-not-there' })));
+    const text = await (await fetch(`http://${c.nodes[2].http}/metrics`)).text();
+    const sample = (line: string) => Number(new RegExp(`^${line.replace(/[{}]/g, (m) => `\\${m}`)} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    assert.ok(sample('p2p_s3_requests_total{operation="PutObject",status="200"}') >= 1, text);
+    assert.ok(sample('p2p_s3_requests_total{operation="GetObject",status="200"}') >= 1);
+    assert.ok(sample('p2p_s3_requests_total{operation="GetObject",status="404"}') >= 1);
+    assert.ok(sample('p2p_s3_request_duration_seconds_count{operation="GetObject"}') >= 2);
+    assert.ok(sample('p2p_s3_bytes_total{operation="PutObject",direction="in"}') > body.length);
+    assert.ok(sample('p2p_s3_bytes_total{operation="GetObject",direction="out"}') > body.length);
+  });
 });
