@@ -22,7 +22,7 @@ export class BucketHandlers {
   }
 
   async head(r: S3Request): Promise<void> {
-    await this.buckets.require(r.bucketName);
+    await this.buckets.requireNow(r.bucketName);
     r.sendEmpty(200, { 'x-amz-bucket-region': 'us-east-1' });
   }
 

@@ -2,10 +2,9 @@
  * Buckets. A bucket is a small file of the cluster, `s3.buckets/<name>` (see key-mapping.ts),
  * with its creation time in the file's metadata: it is replicated, repaired and deleted with
  * tombstones like any file, so every node agrees on which buckets exist without a bucket
- * table of its own. Existence is checked on every object request: from this node's own copy
- * when it holds one (no network), else from the cluster, the answer then kept for a few
- * seconds. A delete's tombstone reaches every alive member before DeleteBucket returns, so a
- * node that sees one locally stops using its cached answer at once.
+ * table of its own. Existence is checked on every request (see require): from memory for
+ * EXISTS_TTL_MS after it was last seen, then from this node's own copy when it holds one
+ * (no network), else from the cluster.
  *
  * A write into a bucket racing its deletion must not leave an object in a deleted bucket:
  *  - DeleteBucket first marks the bucket `deleting` (a new version of its file), then checks
@@ -29,7 +28,7 @@ import { compareVersions } from '../storage/version';
 import { BUCKET_ROOT, bucketKey, checkBucketName, objectPrefix, uploadPrefix } from './key-mapping';
 import { S3Error } from './s3.errors';
 
-const EXISTS_TTL_MS = 5_000;
+const EXISTS_TTL_MS = 2_000;
 /** How long a DeleteBucket's mark holds writes back; a delete taking longer gives up. */
 const DELETING_MS = 15_000;
 const SETTLE_POLL_MS = 100;
@@ -58,20 +57,39 @@ export class BucketService {
     this.known.set(name, Date.now());
   }
 
-  /** NoSuchBucket unless the bucket exists (cached for a few seconds). */
+  /**
+   * NoSuchBucket unless the bucket exists. A bucket seen to exist is taken to exist for
+   * EXISTS_TTL_MS without looking again (the object request it guards costs no SQLite query
+   * for it); past that, this node's own copy answers when it has one, else the cluster. A
+   * bucket deleted through another node may so pass here for up to EXISTS_TTL_MS: it was empty
+   * when deleted, so reads find no object in it, and writes check it again (confirmWrite).
+   */
   async require(name: string): Promise<void> {
-    const here = await this.local.report(bucketKey(checkBucketName(name)));
-    const deletedHere = here.tombstone && (!here.manifest || compareVersions(here.tombstone.version, here.manifest.version) >= 0);
-    if (here.manifest && !deletedHere) return;
+    checkBucketName(name);
     const seen = this.known.get(name);
-    if (!deletedHere && seen !== undefined && Date.now() - seen < EXISTS_TTL_MS) return;
-    if (!(await this.lookup(name))) throw new S3Error('NoSuchBucket', `The specified bucket does not exist: ${name}`);
+    if (seen !== undefined && Date.now() - seen < EXISTS_TTL_MS) return;
+    const here = await this.local.report(bucketKey(name));
+    const deletedHere = here.tombstone && (!here.manifest || compareVersions(here.tombstone.version, here.manifest.version) >= 0);
+    if (!(here.manifest && !deletedHere) && !(await this.lookup(name))) {
+      this.known.delete(name);
+      throw new S3Error('NoSuchBucket', `The specified bucket does not exist: ${name}`);
+    }
+    this.known.set(name, Date.now());
+  }
+
+  /** NoSuchBucket unless the cluster has the bucket now (no cache: HeadBucket answers from this). */
+  async requireNow(name: string): Promise<void> {
+    if (!(await this.lookup(name))) {
+      this.known.delete(name);
+      throw new S3Error('NoSuchBucket', `The specified bucket does not exist: ${name}`);
+    }
     this.known.set(name, Date.now());
   }
 
   async remove(name: string): Promise<void> {
-    await this.require(name);
-    const created = (await this.current(name))?.meta?.created ?? String(Date.now());
+    const bucket = await this.current(checkBucketName(name));
+    if (!bucket) throw new S3Error('NoSuchBucket', `The specified bucket does not exist: ${name}`);
+    const created = bucket.meta?.created ?? String(bucket.createdAt);
     const markedAt = Date.now();
     await this.write(name, { created, deleting: String(markedAt) });
     let empty: boolean;
