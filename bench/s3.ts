@@ -18,7 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { NodeHarness, TestNode, waitForMesh } from '../test/helpers/node-harness';
 import { printHotFunctions } from './cpu-profile';
-import { cpuSeconds } from './node-probes';
+import { cpuSeconds, metricSum } from './node-probes';
 import { uriEncode } from '../src/s3/auth/canonical';
 import { signS3 } from '../test/helpers/s3-sign';
 
@@ -174,6 +174,10 @@ async function main(): Promise<void> {
     console.log(`4 KiB GET  CPU per GET (ms): node 0 ${cpuPerGet[0]}, node 1 ${cpuPerGet[1]}, node 2 ${cpuPerGet[2]}`);
 
     // 3. ListObjectsV2 over the small objects, pages of 1,000, through node 1.
+    // Each node's event-loop lag is read (which resets prom-client's measure) before and after
+    // the pages: the longest stall of each node while they were answered.
+    const lagMax = () => Promise.all(nodes.map((n) => metricSum(n, 'nodejs_eventloop_lag_max_seconds')));
+    await lagMax();
     const lister = new URL(nodes[1].s3);
     const pages: number[] = [];
     let token: string | undefined;
@@ -191,6 +195,8 @@ async function main(): Promise<void> {
     if (listed !== objects) throw new Error(`listing returned ${listed} keys, expected ${objects}`);
     const sorted = [...pages].sort((a, b) => a - b);
     console.log(`ListObjectsV2  ${pages.length} pages of 1000 (ms, in order): ${pages.map((ms) => ms.toFixed(1)).join(' ')}`);
+    const lags = await lagMax();
+    console.log(`ListObjectsV2  longest event-loop stall during the pages (ms): ${lags.map((l, i) => `node ${i} ${(l * 1000).toFixed(1)}`).join(', ')}`);
     console.log(`ListObjectsV2  median ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms (target < 100 ms)`);
     if (profile) {
       agent.destroy(); // idle keep-alive connections would hold node 0's shutdown open
