@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { StorageService } from '../storage/storage.service';
 import { readFileRange } from '../storage/file-reader';
 import { objectBody } from './body/object-body';
+import { CHECKSUM_ALGORITHMS, ChecksumAlgorithm, Checksums, ContentDigests, checksumName, compositeChecksum, isChecksumAlgorithm, newDigest } from './body/checksums';
 import { BucketService } from './bucket.service';
 import { checkWriteConditions } from './conditions';
 import { CopyHandlers } from './copy.handlers';
@@ -56,15 +57,18 @@ export class MultipartHandlers {
   async create(r: S3Request): Promise<void> {
     await this.buckets.require(r.bucketName);
     objectKey(r.bucketName, r.objectKeyName);
-    const uploadId = await this.uploads.create(r.bucketName, r.objectKeyName, metaFromHeaders(r.req.headers));
+    const checksum = uploadChecksum(r);
+    const uploadId = await this.uploads.create(r.bucketName, r.objectKeyName, metaFromHeaders(r.req.headers), checksum);
     await this.buckets.confirmWrite(r.bucketName, () => this.objects.deleteKey(uploadKey(r.bucketName, uploadId)));
-    r.sendXml(200, 'InitiateMultipartUploadResult', { Bucket: r.bucketName, Key: r.objectKeyName, UploadId: uploadId });
+    const headers: Record<string, string> = checksum ? { 'x-amz-checksum-algorithm': checksumName(checksum.algorithm), 'x-amz-checksum-type': checksum.type } : {};
+    r.sendXml(200, 'InitiateMultipartUploadResult', { Bucket: r.bucketName, Key: r.objectKeyName, UploadId: uploadId }, headers);
   }
 
   async uploadPart(r: S3Request): Promise<void> {
     const partNumber = partNumberOf(r);
     const upload = await this.upload(r);
-    const body = objectBody(r.req, r.auth);
+    // The upload's checksum is computed for every part, sent by the client or not: Complete needs it.
+    const body = objectBody(r.req, r.auth, undefined, upload.checksum ? [upload.checksum.algorithm] : []);
     r.continueBody();
     await this.uploads.storePart(upload, partNumber, body.content, () => {
       const d = body.digests();
@@ -84,17 +88,20 @@ export class MultipartHandlers {
     if (r.header('x-amz-copy-source-range') && (!range || Number(range[2]) >= source.size || Number(range[1]) > Number(range[2]))) {
       throw new S3Error('InvalidArgument', 'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy');
     }
-    const md5 = createHash('md5');
+    const digests = new ContentDigests(upload.checksum ? [upload.checksum.algorithm] : []);
     const storage = this.storage;
     async function* content(): AsyncGenerator<Buffer> {
       for await (const piece of readFileRange(storage, source, range ? Number(range[1]) : 0, range ? Number(range[2]) : source.size - 1)) {
-        md5.update(piece);
+        digests.update(piece);
         yield piece;
       }
     }
-    let etag = '';
-    await this.uploads.storePart(upload, partNumber, content(), () => ({ etag: (etag = md5.digest('hex')) }));
-    r.sendXml(200, 'CopyPartResult', { ETag: `"${etag}"`, LastModified: iso(Date.now()) });
+    await this.uploads.storePart(upload, partNumber, content(), () => {
+      const d = digests.digest();
+      return { etag: d.md5Hex, extra: withContent({}, d.md5Hex, d.checksums) };
+    });
+    const d = digests.digest();
+    r.sendXml(200, 'CopyPartResult', { ETag: `"${d.md5Hex}"`, LastModified: iso(Date.now()), ...checksumElements(d.checksums) });
   }
 
   async listParts(r: S3Request): Promise<void> {
@@ -113,7 +120,7 @@ export class MultipartHandlers {
       ...(parts.length ? { NextPartNumberMarker: parts[parts.length - 1].partNumber } : {}),
       MaxParts: maxParts,
       IsTruncated: truncated,
-      Part: parts.map((p) => ({ PartNumber: p.partNumber, LastModified: iso(p.lastModified), ETag: `"${p.etag}"`, Size: p.size })),
+      Part: parts.map((p) => ({ PartNumber: p.partNumber, LastModified: iso(p.lastModified), ETag: `"${p.etag}"`, Size: p.size, ...checksumElements(p.checksums) })),
     });
   }
 
@@ -145,7 +152,11 @@ export class MultipartHandlers {
     const upload = await this.upload(r);
     r.continueBody();
     const doc = parseXmlBody(await readSmallBody(r.req), 'CompleteMultipartUpload');
-    const asked = ((Array.isArray(doc.Part) ? doc.Part : []) as XmlNode[]).map((p) => ({ partNumber: Number(text(p.PartNumber)), etag: (text(p.ETag) ?? '').trim().replace(/^"|"$/g, '') }));
+    const asked = ((Array.isArray(doc.Part) ? doc.Part : []) as XmlNode[]).map((p) => ({
+      partNumber: Number(text(p.PartNumber)),
+      etag: (text(p.ETag) ?? '').trim().replace(/^"|"$/g, ''),
+      checksums: Object.fromEntries(CHECKSUM_ALGORITHMS.flatMap((a) => (text(p[`Checksum${checksumName(a)}`]) ? [[a, text(p[`Checksum${checksumName(a)}`])!.trim()]] : []))) as Checksums,
+    }));
     if (asked.length === 0) throw new S3Error('MalformedXML', 'You must specify at least one part');
     const stored = new Map((await this.uploads.parts(upload.uploadId)).parts.map((p) => [p.partNumber, p]));
     const chosen = checkParts(asked, stored);
@@ -157,22 +168,24 @@ export class MultipartHandlers {
     };
     await check();
     const etag = `${createHash('md5').update(Buffer.concat(chosen.map((p) => Buffer.from(p.etag, 'hex')))).digest('hex')}-${chosen.length}`;
+    const summed = objectChecksum(upload, chosen, r);
     r.res.writeHead(200, { ...r.baseHeaders(), 'content-type': 'application/xml' });
     r.res.write('<?xml version="1.0" encoding="UTF-8"?>\n');
     const keepalive = setInterval(() => r.res.write(' '), KEEPALIVE_MS);
     try {
-      await this.storage.storeStream(key, this.concatenate(chosen), {
+      await this.storage.storeStream(key, summed.watch(this.concatenate(chosen)), {
         beforeCommit: async () => {
           await check();
           await this.uploads.get(upload.bucket, upload.uploadId, upload.key);
-          return withContent(upload.objectMeta, etag);
+          return { ...withContent(upload.objectMeta, etag, summed.value()), ...(upload.checksum ? { cy: upload.checksum.type } : {}) };
         },
       });
       await this.buckets.confirmWrite(r.bucketName, () => this.objects.deleteKey(key));
       clearInterval(keepalive);
       // The upload is gone once the client hears it completed; its parts are deleted after.
       await this.uploads.forget(upload).catch(() => undefined);
-      r.res.end(xmlDocument('CompleteMultipartUploadResult', { Location: `/${r.bucketName}/${upload.key}`, Bucket: r.bucketName, Key: upload.key, ETag: `"${etag}"` }).replace(/^<\?xml[^>]*>\n/, ''));
+      const result = { Location: `/${r.bucketName}/${upload.key}`, Bucket: r.bucketName, Key: upload.key, ETag: `"${etag}"`, ...checksumElements(summed.value()), ...(upload.checksum ? { ChecksumType: upload.checksum.type } : {}) };
+      r.res.end(xmlDocument('CompleteMultipartUploadResult', result).replace(/^<\?xml[^>]*>\n/, ''));
     } catch (err) {
       clearInterval(keepalive);
       const e = toS3Error(err, { key: upload.key });
@@ -191,7 +204,7 @@ export class MultipartHandlers {
 }
 
 /** The stored parts a Complete names, checked: ascending, present, same ETag, all but the last >= 5 MiB. */
-function checkParts(asked: Array<{ partNumber: number; etag: string }>, stored: Map<number, PartInfo>): PartInfo[] {
+function checkParts(asked: Array<{ partNumber: number; etag: string; checksums: Checksums }>, stored: Map<number, PartInfo>): PartInfo[] {
   asked.forEach((a, i) => {
     if (!Number.isInteger(a.partNumber) || (i > 0 && a.partNumber <= asked[i - 1].partNumber)) {
       throw new S3Error('InvalidPartOrder', 'The list of parts was not in ascending order. The parts list must be specified in order by part number.');
@@ -200,6 +213,9 @@ function checkParts(asked: Array<{ partNumber: number; etag: string }>, stored: 
   const chosen = asked.map((a) => {
     const p = stored.get(a.partNumber);
     if (!p || p.etag !== a.etag) throw new S3Error('InvalidPart', `One or more of the specified parts could not be found (part ${a.partNumber})`);
+    for (const [alg, value] of Object.entries(a.checksums)) {
+      if (p.checksums[alg as ChecksumAlgorithm] !== value) throw new S3Error('InvalidPart', `One or more of the specified parts could not be found: the ${alg.toUpperCase()} of part ${a.partNumber} is not the one stored`);
+    }
     return p;
   });
   chosen.forEach((p, i) => {
@@ -208,4 +224,54 @@ function checkParts(asked: Array<{ partNumber: number; etag: string }>, stored: 
     }
   });
   return chosen;
+}
+
+/** The x-amz-checksum-algorithm and -type a CreateMultipartUpload asks for (none: no object checksum). */
+function uploadChecksum(r: S3Request): Upload['checksum'] {
+  const algorithm = r.header('x-amz-checksum-algorithm')?.toLowerCase();
+  const type = r.header('x-amz-checksum-type')?.toUpperCase();
+  if (!algorithm) {
+    if (type) throw new S3Error('InvalidRequest', 'x-amz-checksum-type needs x-amz-checksum-algorithm');
+    return undefined;
+  }
+  if (algorithm === 'crc64nvme') return undefined; // Accepted and not kept: no CRC64 here yet (as for single PUTs).
+  if (!isChecksumAlgorithm(algorithm)) throw new S3Error('InvalidRequest', `Checksum algorithm ${algorithm} is not supported`);
+  if (type !== undefined && type !== 'COMPOSITE' && type !== 'FULL_OBJECT') throw new S3Error('InvalidRequest', 'x-amz-checksum-type must be COMPOSITE or FULL_OBJECT');
+  if (type === 'FULL_OBJECT' && algorithm !== 'crc32' && algorithm !== 'crc32c') throw new S3Error('InvalidRequest', `The FULL_OBJECT checksum type is not supported for ${algorithm.toUpperCase()}`);
+  return { algorithm, type: type ?? 'COMPOSITE' };
+}
+
+/**
+ * The object checksum a Complete stores: COMPOSITE from the parts' stored checksums (every
+ * part must have one), FULL_OBJECT computed over the content as it is assembled and checked
+ * against an x-amz-checksum-<alg> header the Complete may carry.
+ */
+function objectChecksum(upload: Upload, chosen: PartInfo[], r: S3Request): { watch: (content: AsyncIterable<Buffer>) => AsyncIterable<Buffer>; value: () => Checksums } {
+  const c = upload.checksum;
+  if (!c) return { watch: (content) => content, value: () => ({}) };
+  if (c.type === 'COMPOSITE') {
+    const missing = chosen.find((p) => !p.checksums[c.algorithm]);
+    if (missing) throw new S3Error('InvalidRequest', `The upload was created with a ${checksumName(c.algorithm)} checksum; part ${missing.partNumber} has none`);
+    const value = compositeChecksum(c.algorithm, chosen.map((p) => p.checksums[c.algorithm]!));
+    return { watch: (content) => content, value: () => ({ [c.algorithm]: value }) };
+  }
+  const digest = newDigest(c.algorithm);
+  const declared = r.header(`x-amz-checksum-${c.algorithm}`);
+  let value: string | undefined;
+  return {
+    async *watch(content) {
+      for await (const piece of content) {
+        digest.update(piece);
+        yield piece;
+      }
+      value = digest.base64();
+      if (declared !== undefined && declared !== value) throw new S3Error('BadDigest', `The ${checksumName(c.algorithm)} you specified did not match the calculated checksum`);
+    },
+    value: () => (value ? { [c.algorithm]: value } : {}),
+  };
+}
+
+/** ChecksumCRC32 and the like, for the XML answers that carry checksums. */
+function checksumElements(checksums: Checksums): XmlNode {
+  return Object.fromEntries(Object.entries(checksums).filter(([, v]) => v).map(([a, v]) => [`Checksum${checksumName(a as ChecksumAlgorithm)}`, v]));
 }

@@ -1,8 +1,8 @@
 /**
  * Multipart uploads, kept in the cluster like everything else (key-mapping.ts): an upload is
  * an empty file `s3.uploads/<bucket>/<id>` whose metadata names the object key, the start
- * time and the object's metadata-to-be; each part is a file `s3.parts/<id>/<n>` with its MD5
- * in its metadata. A part uploaded again is simply a newer version of its file. Parts survive
+ * time, the object's metadata-to-be and the checksum asked for (`ca` algorithm, `cy` type);
+ * each part is a file `s3.parts/<id>/<n>` with its MD5 and checksums in its metadata. A part uploaded again is simply a newer version of its file. Parts survive
  * the loss of the node a client talks to, so a client can resume through any node.
  *
  * Completing streams the parts, in order, into one new store under the object's key (its
@@ -21,6 +21,7 @@ import { StorageService } from '../storage/storage.service';
 import { KeyListingService } from '../storage/key-listing.service';
 import type { ListedFile } from '../storage/key-listing';
 import type { FileMeta } from '../storage/file-meta';
+import { CHECKSUM_ALGORITHMS, ChecksumAlgorithm, ChecksumType, Checksums, isChecksumAlgorithm } from './body/checksums';
 import { PART_ROOT, UPLOAD_ROOT, partKey, partPrefix, uploadKey, uploadPrefix } from './key-mapping';
 import { S3Error } from './s3.errors';
 
@@ -34,6 +35,8 @@ export interface Upload {
   key: string;
   initiated: number;
   objectMeta: FileMeta;
+  /** The checksum CreateMultipartUpload asked for (x-amz-checksum-algorithm and -type). */
+  checksum?: { algorithm: ChecksumAlgorithm; type: ChecksumType };
 }
 
 export interface PartInfo {
@@ -42,6 +45,7 @@ export interface PartInfo {
   size: number;
   lastModified: number;
   manifestKey: string;
+  checksums: Checksums;
 }
 
 @Injectable()
@@ -65,9 +69,9 @@ export class MultipartService implements OnModuleInit, OnModuleDestroy {
     if (this.sweeper) clearInterval(this.sweeper);
   }
 
-  async create(bucket: string, key: string, objectMeta: FileMeta): Promise<string> {
+  async create(bucket: string, key: string, objectMeta: FileMeta, checksum?: Upload['checksum']): Promise<string> {
     const uploadId = randomBytes(16).toString('hex');
-    const meta = { k: key, i: String(Date.now()), m: JSON.stringify(objectMeta) };
+    const meta: FileMeta = { k: key, i: String(Date.now()), m: JSON.stringify(objectMeta), ...(checksum ? { ca: checksum.algorithm, cy: checksum.type } : {}) };
     await this.storage.storeStream(uploadKey(bucket, uploadId), empty(), { beforeCommit: () => meta });
     return uploadId;
   }
@@ -176,7 +180,9 @@ export class MultipartService implements OnModuleInit, OnModuleDestroy {
 }
 
 function partInfo(uploadId: string, f: ListedFile): PartInfo {
-  return { partNumber: Number(f.key.slice(partPrefix(uploadId).length)), etag: f.meta?.etag ?? '', size: f.size, lastModified: f.createdAt, manifestKey: f.key };
+  const checksums: Checksums = {};
+  for (const a of CHECKSUM_ALGORITHMS) if (f.meta?.[`ck:${a}`]) checksums[a] = f.meta[`ck:${a}`];
+  return { partNumber: Number(f.key.slice(partPrefix(uploadId).length)), etag: f.meta?.etag ?? '', size: f.size, lastModified: f.createdAt, manifestKey: f.key, checksums };
 }
 
 function toUpload(bucket: string, uploadId: string, meta: FileMeta | undefined): Upload {
@@ -186,7 +192,9 @@ function toUpload(bucket: string, uploadId: string, meta: FileMeta | undefined):
   } catch {
     // An unreadable record keeps no metadata rather than failing the upload.
   }
-  return { bucket, uploadId, key: meta?.k ?? '', initiated: Number(meta?.i ?? 0), objectMeta };
+  const algorithm = meta?.ca;
+  const checksum = algorithm && isChecksumAlgorithm(algorithm) ? { algorithm, type: meta?.cy === 'FULL_OBJECT' ? ('FULL_OBJECT' as const) : ('COMPOSITE' as const) } : undefined;
+  return { bucket, uploadId, key: meta?.k ?? '', initiated: Number(meta?.i ?? 0), objectMeta, ...(checksum ? { checksum } : {}) };
 }
 
 function noSuchUpload(): S3Error {

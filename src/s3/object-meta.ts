@@ -4,7 +4,9 @@
  *   etag        the ETag without quotes: MD5 hex, or md5-of-part-md5s "-N" after multipart
  *   ct ce cd cc cl ex   Content-Type, -Encoding, -Disposition, Cache-Control, -Language, Expires
  *   u:<name>    x-amz-meta-<name> user metadata
- *   ck:<alg>    x-amz-checksum-<alg> the client sent or asked for (base64)
+ *   ck:<alg>    x-amz-checksum-<alg> the client sent or asked for (base64; `-N` for a
+ *               multipart object's composite checksum)
+ *   cy          x-amz-checksum-type of a multipart object: COMPOSITE or FULL_OBJECT
  *
  * Short names keep manifests, and every listing page that carries them, small.
  */
@@ -54,7 +56,7 @@ export function withContent(meta: FileMeta, etag: string, checksums: Checksums =
 /** Only what describes the content (ETag, checksums), for a CopyObject that replaces the rest. */
 export function contentPart(meta: FileMeta | undefined): FileMeta {
   const out: FileMeta = {};
-  for (const [k, v] of Object.entries(meta ?? {})) if (k === 'etag' || k.startsWith('ck:')) out[k] = v;
+  for (const [k, v] of Object.entries(meta ?? {})) if (k === 'etag' || k === 'cy' || k.startsWith('ck:')) out[k] = v;
   return out;
 }
 
@@ -71,6 +73,9 @@ export function responseHeaders(meta: FileMeta | undefined, withChecksums: boole
   for (const [k, v] of Object.entries(meta ?? {})) {
     if (k.startsWith('u:')) out[`x-amz-meta-${k.slice(2)}`] = v;
   }
-  if (withChecksums) for (const a of CHECKSUM_ALGORITHMS) if (meta?.[`ck:${a}`]) out[`x-amz-checksum-${a}`] = meta[`ck:${a}`];
+  if (withChecksums) {
+    for (const a of CHECKSUM_ALGORITHMS) if (meta?.[`ck:${a}`]) out[`x-amz-checksum-${a}`] = meta[`ck:${a}`];
+    if (CHECKSUM_ALGORITHMS.some((a) => meta?.[`ck:${a}`])) out['x-amz-checksum-type'] = meta?.cy ?? 'FULL_OBJECT';
+  }
   return out;
 }

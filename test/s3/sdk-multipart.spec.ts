@@ -1,12 +1,14 @@
 /**
  * Multipart uploads through the AWS SDK for JavaScript v3 (which sends part ETags XML-escaped
  * as &quot;): the md5-of-md5s-N ETag, a part uploaded again replacing the first, the 5 MiB
- * minimum, UploadPartCopy with a range, ListParts, ListMultipartUploads, Abort, and the sweep
- * of abandoned uploads.
+ * minimum, UploadPartCopy with a range, ListParts, ListMultipartUploads, Abort, the sweep
+ * of abandoned uploads, and checksums (per part, composite, full object).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
+import * as zlib from 'node:zlib';
+import { Crc32c } from '@aws-crypto/crc32c';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand,
   HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand, UploadPartCopyCommand,
@@ -15,6 +17,14 @@ import { S3_KEY_ID, S3_SECRET, S3Cluster, startS3Cluster } from '../helpers/s3-c
 import { waitFor } from '../helpers/wait-for';
 
 const MiB = 1024 * 1024;
+
+function uint32Base64(n: number): string {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n >>> 0);
+  return b.toString('base64');
+}
+const crc32Base64 = (b: Buffer) => uint32Base64(zlib.crc32(b));
+const crc32cBase64 = (b: Buffer) => uint32Base64(new Crc32c().update(b).digest());
 
 async function failure(p: Promise<unknown>): Promise<string> {
   try {
@@ -85,6 +95,57 @@ describe('S3 multipart uploads through the AWS SDK', () => {
     await s3[2].send(new CompleteMultipartUploadCommand({ Bucket: B, Key: 'copied-parts', UploadId, MultipartUpload: { Parts: [{ ETag: p1.CopyPartResult!.ETag, PartNumber: 1 }, { ETag: p2.CopyPartResult!.ETag, PartNumber: 2 }] } }));
     const got = await s3[0].send(new GetObjectCommand({ Bucket: B, Key: 'copied-parts' }));
     assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(source));
+  });
+
+  it('keeps part checksums and answers the composite checksum on Complete, ListParts and with checksum mode', async () => {
+    const parts = [crypto.randomBytes(5 * MiB), crypto.randomBytes(4321)];
+    const { UploadId, ChecksumAlgorithm } = await s3[0].send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'summed', ChecksumAlgorithm: 'CRC32' }));
+    assert.equal(ChecksumAlgorithm, 'CRC32');
+    const sent: Array<{ ETag: string; ChecksumCRC32: string; PartNumber: number }> = [];
+    for (const [i, body] of parts.entries()) {
+      const up = await s3[i % 3].send(new UploadPartCommand({ Bucket: B, Key: 'summed', UploadId, PartNumber: i + 1, Body: body, ChecksumAlgorithm: 'CRC32' }));
+      assert.equal(up.ChecksumCRC32, crc32Base64(body));
+      sent.push({ ETag: up.ETag!, ChecksumCRC32: up.ChecksumCRC32!, PartNumber: i + 1 });
+    }
+    const listed = await s3[1].send(new ListPartsCommand({ Bucket: B, Key: 'summed', UploadId }));
+    assert.deepEqual(listed.Parts?.map((p) => p.ChecksumCRC32), sent.map((p) => p.ChecksumCRC32));
+    const composite = `${crc32Base64(Buffer.concat(sent.map((p) => Buffer.from(p.ChecksumCRC32, 'base64'))))}-2`;
+    const done = await s3[2].send(new CompleteMultipartUploadCommand({ Bucket: B, Key: 'summed', UploadId, MultipartUpload: { Parts: sent } }));
+    assert.equal(done.ChecksumCRC32, composite);
+    assert.equal(done.ChecksumType, 'COMPOSITE');
+    const head = await s3[0].send(new HeadObjectCommand({ Bucket: B, Key: 'summed', ChecksumMode: 'ENABLED' }));
+    assert.equal(head.ChecksumCRC32, composite);
+    assert.equal(head.ChecksumType, 'COMPOSITE');
+    const got = await s3[1].send(new GetObjectCommand({ Bucket: B, Key: 'summed', ChecksumMode: 'ENABLED' }));
+    assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts)));
+    assert.equal(got.ChecksumCRC32, composite);
+
+    // A Complete naming a part with another checksum than the one stored is refused.
+    const again = await s3[0].send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'summed-wrong', ChecksumAlgorithm: 'CRC32' }));
+    const part = await s3[0].send(new UploadPartCommand({ Bucket: B, Key: 'summed-wrong', UploadId: again.UploadId, PartNumber: 1, Body: parts[1], ChecksumAlgorithm: 'CRC32' }));
+    const wrong = crc32Base64(Buffer.from('something else'));
+    assert.equal(
+      await failure(s3[0].send(new CompleteMultipartUploadCommand({ Bucket: B, Key: 'summed-wrong', UploadId: again.UploadId, MultipartUpload: { Parts: [{ ETag: part.ETag, PartNumber: 1, ChecksumCRC32: wrong }] } }))),
+      'InvalidPart',
+    );
+  });
+
+  it('answers a full-object CRC32C when the upload asks for one', async () => {
+    const parts = [crypto.randomBytes(5 * MiB + 3), crypto.randomBytes(777)];
+    const { UploadId, ChecksumType } = await s3[1].send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'whole-sum', ChecksumAlgorithm: 'CRC32C', ChecksumType: 'FULL_OBJECT' }));
+    assert.equal(ChecksumType, 'FULL_OBJECT');
+    const sent = [];
+    for (const [i, body] of parts.entries()) {
+      const up = await s3[1].send(new UploadPartCommand({ Bucket: B, Key: 'whole-sum', UploadId, PartNumber: i + 1, Body: body, ChecksumAlgorithm: 'CRC32C' }));
+      sent.push({ ETag: up.ETag!, ChecksumCRC32C: up.ChecksumCRC32C!, PartNumber: i + 1 });
+    }
+    const whole = crc32cBase64(Buffer.concat(parts));
+    const done = await s3[0].send(new CompleteMultipartUploadCommand({ Bucket: B, Key: 'whole-sum', UploadId, MultipartUpload: { Parts: sent } }));
+    assert.equal(done.ChecksumCRC32C, whole);
+    assert.equal(done.ChecksumType, 'FULL_OBJECT');
+    const head = await s3[2].send(new HeadObjectCommand({ Bucket: B, Key: 'whole-sum', ChecksumMode: 'ENABLED' }));
+    assert.equal(head.ChecksumCRC32C, whole);
+    assert.equal(head.ChecksumType, 'FULL_OBJECT');
   });
 
   it('aborts uploads left idle past --s3-upload-expiry', async () => {

@@ -87,3 +87,21 @@ export class ContentDigests {
     return this.results;
   }
 }
+
+/** How a multipart object's checksum is made (x-amz-checksum-type), as S3 defines them. */
+export type ChecksumType = 'COMPOSITE' | 'FULL_OBJECT';
+
+/**
+ * The composite checksum of a multipart object, as S3 computes it: the algorithm over the
+ * concatenated raw (decoded) checksums of its parts, base64, then `-<part count>`.
+ */
+export function compositeChecksum(algorithm: ChecksumAlgorithm, partChecksums: string[]): string {
+  const d = newDigest(algorithm);
+  d.update(Buffer.concat(partChecksums.map((c) => Buffer.from(c, 'base64'))));
+  return `${d.base64()}-${partChecksums.length}`;
+}
+
+/** The x-amz-checksum-* header or XML element name of an algorithm: crc32 -> CRC32. */
+export function checksumName(algorithm: ChecksumAlgorithm): string {
+  return algorithm.toUpperCase();
+}

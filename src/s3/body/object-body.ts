@@ -55,9 +55,11 @@ export function parseContentMd5(req: IncomingMessage): string | undefined {
   return value.trim();
 }
 
-export function objectBody(req: IncomingMessage, auth: AuthContext, limit = MAX_PUT_BYTES): ObjectBody {
+/** `alsoCompute`: checksums computed whether the client declared them or not (a multipart upload's algorithm, for its parts). */
+export function objectBody(req: IncomingMessage, auth: AuthContext, limit = MAX_PUT_BYTES, alsoCompute: ChecksumAlgorithm[] = []): ObjectBody {
   const contentMd5 = parseContentMd5(req);
   const { algorithms, declared } = requestedChecksums(req);
+  for (const a of alsoCompute) algorithms.add(a);
   const digests = new ContentDigests(algorithms);
   const payload = auth.payload;
   const chunked = payload.kind === 'chunked-signed' || payload.kind === 'chunked-unsigned-trailer' || /aws-chunked/i.test(header(req, 'content-encoding') ?? '');
