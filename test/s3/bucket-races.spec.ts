@@ -10,10 +10,9 @@ import * as http from 'node:http';
 import { CreateBucketCommand, DeleteBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { S3_KEY_ID, S3_SECRET, S3Cluster, startS3Cluster } from '../helpers/s3-cluster';
 import { signS3 } from '../helpers/s3-sign';
+import { s3Client } from '../helpers/s3-sdk';
 
-function client(endpoint: string): S3Client {
-  return new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: S3_KEY_ID, secretAccessKey: S3_SECRET }, maxAttempts: 1 });
-}
+const client = (endpoint: string) => s3Client(endpoint);
 
 /** A PUT whose body is held back until `release` is called, after the server said 100 Continue. */
 function heldPut(endpoint: string, bucket: string, key: string, body: Buffer) {

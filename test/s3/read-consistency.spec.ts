@@ -10,21 +10,11 @@ import * as crypto from 'node:crypto';
 import {
   CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { S3_KEY_ID, S3_SECRET, S3Cluster, startS3Cluster } from '../helpers/s3-cluster';
+import { S3Cluster, startS3Cluster } from '../helpers/s3-cluster';
+import { s3Client, s3Failure } from '../helpers/s3-sdk';
 
-function client(endpoint: string): S3Client {
-  return new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: S3_KEY_ID, secretAccessKey: S3_SECRET }, maxAttempts: 1 });
-}
-
-async function failure(p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return { name: err.name, status: err.$metadata.httpStatusCode };
-    throw err;
-  }
-  assert.fail('the request succeeded');
-}
+const client = (endpoint: string) => s3Client(endpoint);
+const failure = s3Failure;
 
 describe('S3 read consistency across nodes', () => {
   let c: S3Cluster;
