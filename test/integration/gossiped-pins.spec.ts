@@ -54,6 +54,9 @@ describe('key pins spread by gossip', { timeout: 120_000 }, () => {
       await waitFor(async () => (await knownIds(c)).includes(a.nodeId), { description: 'C to hear of A from B' });
       await waitFor(async () => (await pinOf(c, a.nodeId)) === keyA, { description: 'C to pin A\'s key from gossip' });
 
+      // C must see A down first: an A still alive in gossip, from before the kill, is not the impostor.
+      await waitFor(async () => !(await alivePeerIds(c)).includes(a.nodeId), { timeoutMs: 30_000, description: 'C to see A down' });
+
       // An impostor: A's node id (its database), a key of its own, at A's address; it dials C too.
       const dir = harness.dir('impostor');
       for (const f of fs.readdirSync(a.dir)) if (/^p2p\.db(-wal|-shm)?$/.test(f)) fs.copyFileSync(path.join(a.dir, f), path.join(dir, f));
