@@ -23,8 +23,8 @@ import { NodeIdentity } from '../transport/node-identity';
 import { LocalReplica } from './local-replica';
 import { placeKey } from './placement';
 import { ReplicaRouter } from './replica-router';
-import { BUCKETS, DigestCursor, SyncEntry, bucketDigests, bucketOf, differingBuckets, digestPage, planSync } from './sync-digest';
-import { DigestReply } from './sync.types';
+import { BUCKETS, DigestCursor, PRINTS_PER_PAGE, PRINT_BYTES, SyncEntry, bucketDigests, bucketOf, comparePrints, differingBuckets, digestPage, keyPrint, packPrints, planSync } from './sync-digest';
+import { DigestReply, EntriesReply } from './sync.types';
 import { HANDOFF_KEYS_PER_ROUND, SYNC_INTERVAL_MS } from './sync-timings';
 import { compareVersions } from './version';
 import { QuarantineService } from './quarantine.service';
@@ -157,10 +157,10 @@ export class AntiEntropyService implements OnModuleDestroy {
   }
 
   /**
-   * Server side of a round: compare the caller's digests with ours, return our differing
-   * buckets (one page of their entries), and say whether this node is quarantined (then a
-   * caller that is not takes nothing from it; one that is quarantined too pulls what is newer,
-   * as this node does from it).
+   * Server side of a round: compare the caller's digests with ours, return the prints of our
+   * keys in the differing buckets (one page of them), and say whether this node is quarantined
+   * (then a caller that is not takes nothing from it; one that is quarantined too pulls what is
+   * newer, as this node does from it).
    */
   async answerDigest(peer: string, digests: unknown, after?: DigestCursor): Promise<DigestReply> {
     const quarantined = this.quarantine.active;
@@ -168,27 +168,36 @@ export class AntiEntropyService implements OnModuleDestroy {
     const mine = await this.sharedEntries(peer);
     const differing = differingBuckets(bucketDigests(mine), theirs);
     const wanted = new Set(differing);
-    return { differing, ...digestPage(mine.filter((e) => wanted.has(bucketOf(e.key))), after), quarantined };
+    const page = digestPage(mine.filter((e) => wanted.has(bucketOf(e.key))), after, PRINTS_PER_PAGE * PRINT_BYTES, () => PRINT_BYTES);
+    return { differing, blob: packPrints(page.entries), ...(page.next ? { next: page.next } : {}), quarantined };
+  }
+
+  /** Every entry we share with the caller of the keys with these prints (a page of them), for a caller comparing prints. */
+  async answerEntries(peer: string, prints: readonly string[], after?: DigestCursor): Promise<EntriesReply> {
+    const asked = new Set(prints);
+    return digestPage((await this.sharedEntries(peer)).filter((e) => asked.has(keyPrint(e.key))), after);
   }
 
   private async syncWith(peer: string): Promise<SyncRoundResult> {
     const mine = await this.sharedEntries(peer);
     const reply = await this.router.syncDigest(peer, bucketDigests(mine));
     const differing = new Set(reply.differing.filter((b) => Number.isInteger(b) && b >= 0 && b < BUCKETS));
-    const plan = planSync(
-      mine.filter((e) => differing.has(bucketOf(e.key))),
-      reply.entries.filter((e) => differing.has(bucketOf(e.key))),
-    );
+    // Key by key as prints first; full entries only of the keys that differ (sync-digest.ts).
+    const compared = comparePrints(mine.filter((e) => differing.has(bucketOf(e.key))), reply.prints);
+    const theirEntries = (await this.router.syncEntries(peer, compared.ask)).filter((e) => differing.has(bucketOf(e.key)));
+    const plan = planSync(compared.differ, theirEntries);
     const quarantined = this.quarantine.active;
     // Nothing is ever dropped because the peer lacks it. A quarantined node pushes nothing; a
     // quarantined peer's entries wait for its release unless this node is quarantined too.
     // An expired tombstone goes only where it still deletes something (see tombstone-settler),
-    // an expired abort only where its version is held (abort-settler).
-    const held = (entries: SyncEntry[]) => ({ keys: new Set(entries.map((e) => e.key)), versions: new Set(entries.filter((e) => e.kind === 'm').map((e) => `${e.key}\u0000${e.version}`)) });
+    // an expired abort only where its version is held (abort-settler). Which keys the peer holds
+    // its prints say; which versions, its entries of the keys that differ (for a key whose
+    // entries are the same on both sides nothing is sent at all).
+    const held = (keys: { has(key: string): boolean }, entries: SyncEntry[]) => ({ keys, versions: new Set(entries.filter((e) => e.kind === 'm').map((e) => `${e.key}\u0000${e.version}`)) });
     const live = (e: SyncEntry, other: ReturnType<typeof held>) =>
       e.kind === 'm' || (e.kind === 't' ? other.keys.has(e.key) : other.versions.has(`${e.key}\u0000${e.version}`)) || !tombstoneExpired(e.version, Date.now(), this.config.tombstoneTtlMs);
-    const theirs = held(reply.entries);
-    const ours = held(mine);
+    const theirs = held({ has: (key) => reply.prints.has(keyPrint(key)) }, theirEntries);
+    const ours = held(new Set(mine.map((e) => e.key)), mine);
     const pushes = quarantined ? [] : plan.push.filter((e) => live(e, theirs));
     const pulls = reply.quarantined && !quarantined ? [] : plan.pull.filter((e) => live(e, ours));
     let pushed = 0;

@@ -12,8 +12,8 @@ import { LocalReplica } from './local-replica';
 import { CopyCheck, ManifestReport, StoragePatterns } from './storage.types';
 import { ChunkCorruptError } from './storage.errors';
 import { DEFAULT_CHUNK_SIZE, sha256Hex } from './chunker';
-import { DigestReply, SyncPatterns } from './sync.types';
-import { DigestCursor, SyncEntry, isSyncKind, parseCursor } from './sync-digest';
+import { DigestPrints, DigestReply, EntriesReply, SyncPatterns } from './sync.types';
+import { DigestCursor, SyncEntry, isSyncKind, keyPrint, parseCursor, unpackPrints } from './sync-digest';
 import { StorageProtocolError } from './storage-protocol.errors';
 import { parseReport } from './manifest-validation';
 import { ManifestStaging, SEGMENT_CHUNKS, completeChunks, laterSegments, toWire } from './manifest-segments';
@@ -23,8 +23,10 @@ import { SYNC_BATCH_CHUNK_BYTES, SYNC_BATCH_HASHES, SYNC_BATCH_KEYS, packChunks,
 /** Chunk transfers carry 1 MiB; give them longer than control messages. */
 const CHUNK_TIMEOUT_MS = 30_000;
 const CONTROL_TIMEOUT_MS = 10_000;
-/** Pages of one digest reply we accept (512 KiB each: far beyond any real store's entries). */
+/** Pages of one digest or entries reply we accept (200,000 prints or 512 KiB of entries each: far beyond any real store). */
 const MAX_DIGEST_PAGES = 1024;
+/** Key prints per entries request: its reply is one page for keys of up to about 250 bytes. */
+const SYNC_ENTRY_PRINTS = 2048;
 /** Manifest JSON per batched commit: a third of the body limit, whatever the keys and metadata. */
 const SYNC_BATCH_JSON_LIMIT = 384 * 1024;
 
@@ -128,25 +130,44 @@ export class ReplicaRouter {
     await this.ask(nodeId, StoragePatterns.tombstoneApply, { key, version }, CONTROL_TIMEOUT_MS);
   }
 
-  /** Sends our bucket digests; the peer answers with its entries in the buckets that differ. */
-  async syncDigest(nodeId: string, digests: string[]): Promise<DigestReply> {
-    const entries: SyncEntry[] = [];
+  /** Sends our bucket digests; the peer answers with the prints of its keys in the buckets that differ. */
+  async syncDigest(nodeId: string, digests: string[]): Promise<DigestPrints> {
+    const prints = new Map<string, string[]>();
     let differing: number[] = [];
     let after: DigestCursor | undefined;
     let quarantined = false;
     for (let page = 0; page < MAX_DIGEST_PAGES; page++) {
       const reply = await this.ask<DigestReply>(nodeId, SyncPatterns.digest, { digests, after }, CONTROL_TIMEOUT_MS);
-      if (Array.isArray(reply?.entries)) for (const e of reply.entries) if (isSyncEntry(e)) entries.push(e);
+      if (!unpackPrints(reply?.blob, prints)) throw new StorageProtocolError(`the digest reply of ${nodeId.slice(0, 8)} carries no whole prints`);
       if (page === 0) {
         differing = Array.isArray(reply?.differing) ? reply.differing.filter((b): b is number => Number.isInteger(b)) : [];
         quarantined = reply?.quarantined === true;
       }
       const next = parseCursor(reply?.next);
-      if (!next) return { entries, differing, quarantined };
+      if (!next) return { prints, differing, quarantined };
       if (after && next.key === after.key && next.kind === after.kind) break;
       after = next;
     }
     throw new StorageProtocolError(`the digest reply of ${nodeId.slice(0, 8)} did not end within ${MAX_DIGEST_PAGES} pages`);
+  }
+
+  /** The peer's newest entries of the keys with these prints (SYNC_ENTRY_PRINTS per request, each paged). */
+  async syncEntries(nodeId: string, keyPrints: readonly string[]): Promise<SyncEntry[]> {
+    const entries: SyncEntry[] = [];
+    for (let i = 0; i < keyPrints.length; i += SYNC_ENTRY_PRINTS) {
+      const prints = keyPrints.slice(i, i + SYNC_ENTRY_PRINTS);
+      const asked = new Set(prints);
+      let after: DigestCursor | undefined;
+      for (let page = 0; ; page++) {
+        if (page >= MAX_DIGEST_PAGES) throw new StorageProtocolError(`the entries reply of ${nodeId.slice(0, 8)} did not end within ${MAX_DIGEST_PAGES} pages`);
+        const reply = await this.ask<EntriesReply>(nodeId, SyncPatterns.entries, { prints, after }, CONTROL_TIMEOUT_MS);
+        if (Array.isArray(reply?.entries)) for (const e of reply.entries) if (isSyncEntry(e) && asked.has(keyPrint(e.key))) entries.push(e);
+        const next = parseCursor(reply?.next);
+        if (!next || (after && next.key === after.key && next.kind === after.kind)) break;
+        after = next;
+      }
+    }
+    return entries;
   }
 
   /** Which of these chunks the node does not have. */

@@ -140,6 +140,16 @@ export class StorageController {
     return this.antiEntropy.answerDigest(ctx.peer.nodeId, digests, parseCursor(after));
   }
 
+  @MessagePattern(SyncPatterns.entries)
+  syncEntries(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
+    requirePeer(ctx);
+    const { prints, after } = (msg ?? {}) as { prints?: unknown; after?: unknown };
+    if (!Array.isArray(prints) || prints.length > 4096 || !prints.every((p) => typeof p === 'string' && /^[0-9a-f]{16}$/.test(p))) {
+      throw new StorageProtocolError('field "prints" must be a list of at most 4096 key prints');
+    }
+    return this.antiEntropy.answerEntries(ctx.peer.nodeId, prints as string[], parseCursor(after));
+  }
+
   @MessagePattern(SyncPatterns.missingChunks)
   async missingChunks(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
     requirePeer(ctx);

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BUCKETS, DigestCursor, bucketDigests, bucketOf, differingBuckets, digestPage, planSync, SyncEntry } from './sync-digest';
+import { BUCKETS, DigestCursor, PRINT_BYTES, bucketDigests, bucketOf, comparePrints, differingBuckets, digestPage, keyPrint, packPrints, planSync, SyncEntry, unpackPrints } from './sync-digest';
 
 const m = (key: string, version: string): SyncEntry => ({ key, kind: 'm', version });
 const t = (key: string, version: string): SyncEntry => ({ key, kind: 't', version });
@@ -70,5 +70,28 @@ describe(digestPage.name, () => {
     assert.deepEqual(back.push, []);
     // An abort hides only its own version: a newer manifest still wins.
     assert.deepEqual(planSync([m('k', '6'), a('k', '5')], [m('k', '4'), a('k', '5')]), { push: [m('k', '6')], pull: [] });
+  });
+});
+
+describe('prints', () => {
+  it('are 16 bytes per key and name only the keys that differ or that one side lacks', () => {
+    const aborted: SyncEntry = { key: 'aborted-there', kind: 'a', version: '2' };
+    const theirs = [m('same', '1'), t('same', '0'), m('newer-there', '5'), t('deleted-there', '3'), m('only-there', '1'), m('aborted-there', '1'), aborted];
+    const blob = packPrints(theirs);
+    assert.equal(blob.length, theirs.length * PRINT_BYTES);
+    const prints = unpackPrints(blob)!;
+    const mine = [t('same', '0'), m('same', '1'), m('newer-there', '4'), m('deleted-there', '2'), m('only-here', '1'), m('aborted-there', '1')];
+    const { differ, ask } = comparePrints(mine, prints);
+    assert.deepEqual(differ.map((e) => e.key).sort(), ['aborted-there', 'deleted-there', 'newer-there', 'only-here'], 'a key is in step only with the same entries on both sides, in any order');
+    assert.deepEqual(ask.sort(), ['aborted-there', 'deleted-there', 'newer-there', 'only-there'].map(keyPrint).sort());
+    const plan = planSync(differ, theirs.filter((e) => ask.includes(keyPrint(e.key))));
+    assert.deepEqual(plan.push, [m('only-here', '1')]);
+    assert.deepEqual(plan.pull.map((e) => `${e.key} ${e.kind}`).sort(), ['aborted-there a', 'deleted-there t', 'newer-there m', 'only-there m']);
+  });
+
+  it('refuses a payload that is not whole prints', () => {
+    assert.equal(unpackPrints(Buffer.alloc(PRINT_BYTES + 1)), undefined);
+    assert.equal(unpackPrints('not a buffer'), undefined);
+    assert.equal(unpackPrints(undefined)?.size, 0, 'an empty page carries no payload');
   });
 });

@@ -2,9 +2,12 @@
  * Anti-entropy digests (pure). Two nodes compare what they both should hold without sending
  * full lists: the keys placed on both are split into 64 buckets by hash; each bucket's
  * digest is a SHA-256 over its sorted "key, kind, version" lines (kind: m = manifest,
- * t = tombstone, a = abort of exactly that version). Only buckets whose digests differ are exchanged in full, so a converged
- * pair costs 64 hashes per round. The entries of the differing buckets travel in pages of at
- * most DIGEST_PAGE_BYTES of JSON (digestPage), so no reply grows with the store.
+ * t = tombstone, a = abort of exactly that version). Only buckets whose digests differ are
+ * compared entry by entry, so a converged pair costs 64 hashes per round. First as prints: 16
+ * bytes per entry (8 of its key's hash, 8 of its line's), so a node back after 10,000 of
+ * 100,000 files changed receives 1.6 MB of prints rather than 13 MB of entries; then the full
+ * entries of only the keys whose prints differ or that it does not hold. Replies travel in
+ * pages (digestPage), so none grows with the store.
  */
 import { createHash } from 'node:crypto';
 import { compareVersions } from './version';
@@ -121,7 +124,12 @@ function compareOrder(a: [number, string, string], b: [number, string, string]):
  * in (bucket, key, kind) order, up to `maxBytes` of JSON, and the cursor of the next page when
  * more remain. A page always carries at least one entry, so paging always moves on.
  */
-export function digestPage(entries: readonly SyncEntry[], after: DigestCursor | undefined, maxBytes = DIGEST_PAGE_BYTES): { entries: SyncEntry[]; next?: DigestCursor } {
+export function digestPage(
+  entries: readonly SyncEntry[],
+  after: DigestCursor | undefined,
+  maxBytes = DIGEST_PAGE_BYTES,
+  sizeOf: (e: SyncEntry) => number = (e) => Buffer.byteLength(JSON.stringify(e)) + 1,
+): { entries: SyncEntry[]; next?: DigestCursor } {
   const start = after ? orderOf(after) : undefined;
   const ordered = entries
     .map((e) => ({ e, order: orderOf(e) }))
@@ -130,7 +138,7 @@ export function digestPage(entries: readonly SyncEntry[], after: DigestCursor | 
   const page: SyncEntry[] = [];
   let bytes = 0;
   for (const { e } of ordered) {
-    const size = Buffer.byteLength(JSON.stringify(e)) + 1;
+    const size = sizeOf(e);
     if (page.length > 0 && bytes + size > maxBytes) {
       const lastEntry = page[page.length - 1];
       return { entries: page, next: { key: lastEntry.key, kind: lastEntry.kind } };
@@ -139,4 +147,84 @@ export function digestPage(entries: readonly SyncEntry[], after: DigestCursor | 
     bytes += size;
   }
   return { entries: page };
+}
+
+/** Bytes of one entry's print: 8 of its key's SHA-256, 8 of its line's. */
+export const PRINT_BYTES = 16;
+/** Prints in one digest reply's payload (3.2 MB, within the 8 MiB frame limit). */
+export const PRINTS_PER_PAGE = 200_000;
+
+function hash8(text: string): Buffer {
+  return createHash('sha256').update(text).digest().subarray(0, 8);
+}
+
+const lineOf = (e: SyncEntry) => `${e.key}\u0000${e.kind}\u0000${e.version}`;
+
+/** The print of a key (16 hex digits), which names it in an entries request. */
+export function keyPrint(key: string): string {
+  return hash8(key).toString('hex');
+}
+
+/** The print of an entry's line (16 hex digits). */
+export function entryPrint(e: SyncEntry): string {
+  return hash8(lineOf(e)).toString('hex');
+}
+
+/** The prints of these entries (one per entry), back to back. */
+export function packPrints(entries: readonly SyncEntry[]): Buffer {
+  const out = Buffer.allocUnsafe(entries.length * PRINT_BYTES);
+  entries.forEach((e, i) => {
+    hash8(e.key).copy(out, i * PRINT_BYTES);
+    hash8(lineOf(e)).copy(out, i * PRINT_BYTES + 8);
+  });
+  return out;
+}
+
+/**
+ * Untrusted prints added to `into` (key print -> its entries' prints), or undefined when the
+ * payload is not whole prints. No payload is no prints (an empty page).
+ */
+export function unpackPrints(blob: unknown, into = new Map<string, string[]>()): Map<string, string[]> | undefined {
+  if (blob === undefined) return into;
+  if (!Buffer.isBuffer(blob) || blob.length % PRINT_BYTES !== 0) return undefined;
+  for (let at = 0; at < blob.length; at += PRINT_BYTES) {
+    const kp = blob.toString('hex', at, at + 8);
+    const list = into.get(kp);
+    const ep = blob.toString('hex', at + 8, at + PRINT_BYTES);
+    if (list) list.push(ep);
+    else into.set(kp, [ep]);
+  }
+  return into;
+}
+
+/**
+ * This node's side of an entry-by-entry comparison, given the peer's prints of the differing
+ * buckets. A key is in step when both hold the same entries of it (manifest, tombstone,
+ * aborts). Returns this node's entries of the keys that are not (`differ`), and the prints of
+ * the peer's keys whose full entries it needs (`ask`: not in step, or not held here at all).
+ */
+export function comparePrints(mine: readonly SyncEntry[], theirs: ReadonlyMap<string, readonly string[]>): { differ: SyncEntry[]; ask: string[] } {
+  const byKey = new Map<string, { entries: SyncEntry[]; prints: string[] }>();
+  for (const e of mine) {
+    const kp = keyPrint(e.key);
+    const k = byKey.get(kp) ?? { entries: [], prints: [] };
+    k.entries.push(e);
+    k.prints.push(entryPrint(e));
+    byKey.set(kp, k);
+  }
+  const differ: SyncEntry[] = [];
+  const ask = new Set(theirs.keys());
+  for (const [kp, k] of byKey) {
+    const other = theirs.get(kp);
+    if (other && sameSet(other, k.prints)) ask.delete(kp);
+    else differ.push(...k.entries);
+  }
+  return { differ, ask: [...ask] };
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const sa = [...a].sort();
+  const sb = [...b].sort();
+  return sa.every((x, i) => x === sb[i]);
 }

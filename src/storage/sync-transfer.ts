@@ -41,14 +41,21 @@ export class SyncTransfer {
     return placeKey(key, this.membership.repairPlacementIds(this.config.repairGraceMs), this.config.replicas);
   }
 
-  /** Pulls the manifest entries from `peer`, a batch at a time; `onBatch` after each. */
+  /**
+   * Pulls the manifest entries from `peer`, a batch at a time; `onBatch` after each. Pushes and
+   * pulls go in random order: a node back after an absence pulls from one peer while every
+   * other pushes to it, and in the same order they would all move the same keys at once; in
+   * random orders each key is mostly moved once, and found already there by the others.
+   */
   async pull(peer: string, entries: readonly SyncEntry[], onBatch: (outcome: TransferOutcome) => void): Promise<void> {
-    for (let i = 0; i < entries.length; i += SYNC_BATCH_KEYS) onBatch(await this.pullBatch(peer, entries.slice(i, i + SYNC_BATCH_KEYS)));
+    const order = shuffled(entries);
+    for (let i = 0; i < order.length; i += SYNC_BATCH_KEYS) onBatch(await this.pullBatch(peer, order.slice(i, i + SYNC_BATCH_KEYS)));
   }
 
-  /** Pushes the manifest entries to `peer`, a batch at a time; `onBatch` after each. */
+  /** Pushes the manifest entries to `peer`, a batch at a time in random order; `onBatch` after each. */
   async push(peer: string, entries: readonly SyncEntry[], onBatch: (outcome: TransferOutcome) => void): Promise<void> {
-    for (let i = 0; i < entries.length; i += SYNC_BATCH_KEYS) onBatch(await this.pushBatch(peer, entries.slice(i, i + SYNC_BATCH_KEYS)));
+    const order = shuffled(entries);
+    for (let i = 0; i < order.length; i += SYNC_BATCH_KEYS) onBatch(await this.pushBatch(peer, order.slice(i, i + SYNC_BATCH_KEYS)));
   }
 
   private async pullBatch(peer: string, batch: readonly SyncEntry[]): Promise<TransferOutcome> {
@@ -156,4 +163,13 @@ export class SyncTransfer {
     for (const [key, v] of graves) if (!out.has(key) || compareVersions(v, out.get(key) as string) >= 0) out.set(key, v);
     return out;
   }
+}
+
+function shuffled<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }

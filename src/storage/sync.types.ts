@@ -1,7 +1,21 @@
 import type { DigestCursor, SyncEntry } from './sync-digest';
 
+/** A digest reply's pages put together: the replier's entry prints by key print. */
+export interface DigestPrints {
+  prints: Map<string, string[]>;
+  differing: number[];
+  quarantined: boolean;
+}
+
+export interface EntriesReply {
+  entries: SyncEntry[];
+  next?: DigestCursor;
+}
+
 export const SyncPatterns = {
   digest: 'storage.sync.digest',
+  /** The full entries of the keys whose prints a digest reply gave (sync-digest.ts). */
+  entries: 'storage.sync.entries',
   missingChunks: 'storage.chunk.missing',
   /** Batched anti-entropy (sync-batch.ts). */
   reports: 'storage.sync.reports',
@@ -18,8 +32,8 @@ export interface DigestRequest {
 }
 
 export interface DigestReply {
-  /** The replier's entries in every bucket whose digest differed (one page of them). */
-  entries: SyncEntry[];
+  /** The prints of the replier's entries in every bucket whose digest differed (one page of them, PRINT_BYTES each). */
+  blob?: Buffer;
   differing: number[];
   /** Present when more entries follow: ask again with `after` set to it. */
   next?: DigestCursor;
