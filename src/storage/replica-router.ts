@@ -210,23 +210,25 @@ export class ReplicaRouter {
   }
 
   /**
-   * Fetches many chunks, several per message, verifying each; `onChunk` takes each one before
-   * the next message is asked for (so at most one message's chunks are held). Returns the
-   * hashes the node said it does not have.
+   * Fetches many chunks, several per message, verifying each; `onChunks` takes each message's
+   * chunks before the next message is asked for (so at most one message's chunks are held).
+   * Returns the hashes the node said it does not have.
    */
-  async fetchChunks(nodeId: string, hashes: readonly string[], onChunk: (hash: string, data: Buffer) => Promise<void>): Promise<string[]> {
+  async fetchChunks(nodeId: string, hashes: readonly string[], onChunks: (chunks: Array<{ hash: string; data: Buffer }>) => Promise<void>): Promise<string[]> {
     const lacking: string[] = [];
     for (let rest = [...new Set(hashes)]; rest.length > 0; ) {
       const asked = rest.slice(0, SYNC_BATCH_HASHES);
       const reply = await this.ask<unknown>(nodeId, SyncPatterns.chunkGetMany, { hashes: asked }, CHUNK_TIMEOUT_MS);
       const wanted = new Set(asked);
       const answered = new Set<string>();
+      const got: Array<{ hash: string; data: Buffer }> = [];
       for (const { hash, data } of unpackChunks(reply)) {
         if (!wanted.has(hash) || answered.has(hash)) continue;
         if (sha256Hex(data) !== hash) throw new ChunkCorruptError(hash, `copy from ${nodeId}`);
         answered.add(hash);
-        await onChunk(hash, data);
+        got.push({ hash, data });
       }
+      await onChunks(got);
       const missing = (reply as { missing?: unknown })?.missing;
       if (Array.isArray(missing)) for (const h of missing) if (typeof h === 'string' && wanted.has(h) && !answered.has(h)) answered.add(h), lacking.push(h);
       if (answered.size === 0) throw new StorageProtocolError(`${nodeId.slice(0, 8)} answered a batch of chunks with none`);

@@ -19,7 +19,7 @@ import { StorageProtocolError } from './storage-protocol.errors';
 import { ChunkNotFoundError } from './storage.errors';
 import { requirePeer } from './storage.controller';
 import { SyncPatterns } from './sync.types';
-import { SYNC_BATCH_CHUNK_BYTES, SYNC_BATCH_HASHES, SYNC_BATCH_JSON_BYTES, SYNC_BATCH_KEYS, packChunks, stringList, unpackChunks } from './sync-batch';
+import { CHUNK_WRITES_IN_FLIGHT, SYNC_BATCH_CHUNK_BYTES, SYNC_BATCH_HASHES, SYNC_BATCH_JSON_BYTES, SYNC_BATCH_KEYS, inParallel, packChunks, stringList, unpackChunks } from './sync-batch';
 
 @Controller()
 @UseFilters(RpcErrorPassthroughFilter)
@@ -108,7 +108,9 @@ export class SyncBatchController {
   async chunkPutMany(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
     requirePeer(ctx);
     let stored = 0;
-    for (const { hash, data } of unpackChunks(msg)) if (await this.local.putChunk(hash, data, { deferFolderSync: true })) stored += 1;
+    await inParallel(unpackChunks(msg), CHUNK_WRITES_IN_FLIGHT, async ({ hash, data }) => {
+      if (await this.local.putChunk(hash, data, { deferFolderSync: true })) stored += 1;
+    });
     return { stored };
   }
 

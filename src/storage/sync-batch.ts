@@ -80,3 +80,20 @@ export function runsOf<T>(items: readonly T[], size: (t: T) => number, max: numb
   if (run.length) runs.push(run);
   return runs;
 }
+
+/** Chunk writes of one batch in flight at once: each waits on its own fsync, which the disk can overlap. */
+export const CHUNK_WRITES_IN_FLIGHT = 8;
+
+/** Runs `work` on every item, at most `limit` at a time; rejects with the first failure once all settled. */
+export async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  let failure: { err: unknown } | undefined;
+  const lane = async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      await work(item).catch((err) => (failure ??= { err }));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failure) throw failure.err;
+}

@@ -17,7 +17,7 @@ import { placeKey } from './placement';
 import { ReplicaRouter } from './replica-router';
 import { RepairThrottle } from './repair-throttle';
 import { SEGMENT_CHUNKS } from './manifest-segments';
-import { SYNC_BATCH_CHUNK_BYTES, SYNC_BATCH_KEYS } from './sync-batch';
+import { CHUNK_WRITES_IN_FLIGHT, SYNC_BATCH_CHUNK_BYTES, SYNC_BATCH_KEYS, inParallel } from './sync-batch';
 import { SyncEntry } from './sync-digest';
 import { compareVersions } from './version';
 
@@ -82,9 +82,9 @@ export class SyncTransfer {
     try {
       const need: string[] = [];
       for (const hash of new Set(wanted.flatMap((m) => m.chunks))) if (!(await this.local.chunks.has(hash))) need.push(hash);
-      await this.router.fetchChunks(peer, need, async (hash, data) => {
-        await this.throttle.take(data.length);
-        await this.local.putPinnedChunk(hash, data);
+      await this.router.fetchChunks(peer, need, async (chunks) => {
+        await this.throttle.take(chunks.reduce((n, c) => n + c.data.length, 0));
+        await inParallel(chunks, CHUNK_WRITES_IN_FLIGHT, (c) => this.local.putPinnedChunk(c.hash, c.data));
       });
       await Promise.all(
         wanted.map((m) => {
