@@ -1,8 +1,10 @@
 /**
- * npm run bench:scale [-- N] [-- --profile] : three local nodes (lan profile, --replicas 3,
- * --repair-grace 5s) and N small files (default 100,000; 512 B to 4 KiB, named like
- * photos/2026/12/01/holiday-album/IMG_000123.jpg). Prints:
- *  1. the store rate (files/s) with 24 clients spread over the nodes;
+ * npm run bench:scale [-- N] [-- --profile] [-- --store-all | --stored=K] : three local nodes (lan profile,
+ * --replicas 3, --repair-grace 5s) and N small files (default 100,000; 512 B to 4 KiB, named
+ * like photos/2026/12/01/holiday-album/IMG_000123.jpg). The first 10,000 (or K) are stored through
+ * clients; the rest are seeded straight into every node's folder before the nodes start
+ * (scale-seed.ts), unless --store-all. Prints:
+ *  1. the store rate (files/s) with 24 clients spread over the nodes, over the stored files;
  *  2. one node away (kill -9) while N/10 files are overwritten through the others; after it
  *     returns, the time until it holds every new version, and the bytes anti-entropy moved
  *     (every storage message the three nodes sent, counted at the transport:
@@ -16,17 +18,21 @@
  * Everything on 127.0.0.1; every process is stopped by PID and every folder removed.
  */
 import * as crypto from 'node:crypto';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { NodeClient } from '../src/cli/node-client';
 import { NodeHarness, TestNode, freePort, rssKiB } from '../test/helpers/node-harness';
 import { waitFor } from '../test/helpers/wait-for';
 import { seededRandom } from '../test/helpers/workload';
 import { printHotFunctions } from './cpu-profile';
+import { seedNodes } from './scale-seed';
 import { countFiles, cpuSeconds, metricSum, storageBytesByType, storageBytesSent } from './node-probes';
 
 const args = process.argv.slice(2);
 const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 100_000);
 const PROFILE = args.includes('--profile');
+/** Files stored through clients; the rest are seeded (100,000 stores alone would take about 25 minutes). */
+const STORED = args.includes('--store-all') ? N : Math.min(N, Number(args.find((a) => a.startsWith('--stored='))?.slice(9) ?? 10_000));
 const CHANGED = Math.max(1, Math.round(N / 10));
 const CLIENTS = 24;
 const NODE_ARGS = ['--gossip-profile', 'lan', '--replicas', '3', '--repair-grace', '5s'];
@@ -37,6 +43,8 @@ const keyOf = (i: number) => `photos/2026/12/${String((i % 28) + 1).padStart(2, 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const mib = (bytes: number) => `${fmt(bytes / 1024 / 1024, 1)} MiB`;
 const verdict = (ok: boolean) => (ok ? 'target met' : 'TARGET MISSED');
+/** The machine's load (1, 5, 15 min), printed with every figure: the nodes share the cores with whatever else runs. */
+const load = () => `[load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}]`;
 
 interface Changed {
   bytes: number;
@@ -120,16 +128,21 @@ async function main(): Promise<void> {
   };
   const results: string[] = [];
   try {
-    const a = await start(0, []);
-    const b = await start(1, [a.p2p]);
-    const cDir = h.dir('scale-c');
-    let c = await start(2, [a.p2p], cDir);
+    const [aDir, bDir, cDir] = [h.dir('scale-a'), h.dir('scale-b'), h.dir('scale-c')];
     console.log(`bench:scale with ${fmt(N)} files, ${fmt(CHANGED)} changed, on 3 nodes (${NODE_ARGS.join(' ')})`);
-
     let t = Date.now();
-    await storeRange([a, b, c], 0, N, 1, 'stored');
-    const storeRate = N / ((Date.now() - t) / 1000);
-    console.log(`1. store rate: ${fmt(storeRate)} files/s (${fmt(N)} files in ${fmt((Date.now() - t) / 1000, 1)} s, ${CLIENTS} clients)`);
+    if (STORED < N) {
+      const seeded = await seedNodes([aDir, bDir, cDir], keyOf, STORED, N, 3);
+      console.log(`   seeded files ${fmt(STORED)}-${fmt(N - 1)} (${fmt(N - STORED)}, ${mib(seeded)}) straight into each node's folder before start, in ${fmt((Date.now() - t) / 1000, 1)} s (not through clients)`);
+    }
+    const a = await start(0, [], aDir);
+    const b = await start(1, [a.p2p], bDir);
+    let c = await start(2, [a.p2p], cDir);
+
+    t = Date.now();
+    await storeRange([a, b, c], 0, STORED, 1, 'stored');
+    const storeRate = STORED / ((Date.now() - t) / 1000);
+    console.log(`1. store rate: ${fmt(storeRate)} files/s (${fmt(STORED)} files stored through clients in ${fmt((Date.now() - t) / 1000, 1)} s, ${CLIENTS} clients) ${load()}`);
     for (const n of [a, b, c]) await untilHolds(n, N, undefined, Date.now());
 
     await c.kill();
@@ -146,19 +159,19 @@ async function main(): Promise<void> {
     const sent = (await storageBytesSent(a)) + (await storageBytesSent(b)) + (await storageBytesSent(c)) - sentBefore;
     const ratio = sent / changed.bytes;
     const returnOk = convergeMs !== undefined && convergeMs <= 60_000;
-    console.log(`2. returning node: converged ${convergeMs === undefined ? 'NOT within the limit' : `in ${fmt(convergeMs / 1000, 1)} s`} after its start (ready after ${fmt(readyMs / 1000, 1)} s): ${verdict(returnOk)}`);
+    console.log(`2. returning node: converged ${convergeMs === undefined ? 'NOT within the limit' : `in ${fmt(convergeMs / 1000, 1)} s`} after its start (ready after ${fmt(readyMs / 1000, 1)} s): ${verdict(returnOk)} ${load()}`);
     console.log(`   anti-entropy sent ${mib(sent)} for ${mib(changed.bytes)} changed: ${fmt(ratio, 2)}x, ${verdict(ratio <= 2)}`);
     results.push(`converge ${verdict(returnOk)}`, `traffic ${verdict(ratio <= 2)}`);
     const byType = await bytesByType([a, b, c]);
     const where = [...byType].map(([type, bytes]) => [type, bytes - (byTypeBefore.get(type) ?? 0)] as const).filter(([, bytes]) => bytes > 0).sort((x, y) => y[1] - x[1]);
     console.log(`   by message type: ${where.map(([type, bytes]) => `${type} ${mib(bytes)}`).join(', ')}`);
 
-    console.log(`3. idle, each node holding ${fmt(N)} keys (30 s window):`);
+    console.log(`3. idle, each node holding ${fmt(N)} keys (30 s window): ${load()}`);
     results.push(`idle ${verdict(await idleFigures([a, b, c]))}`);
 
     const scrub = await metricSum(a, 'p2p_scrub_pass_duration_seconds_sum');
     const passes = await metricSum(a, 'p2p_scrub_pass_duration_seconds_count');
-    console.log(`4. scrub: ${passes ? `${fmt((scrub / passes) * 1000, 2)} ms per pass (mean of ${fmt(passes)} passes on ${a.name})` : 'no pass measured (no p2p_scrub_pass_duration_seconds)'}`);
+    console.log(`4. scrub: ${passes ? `${fmt((scrub / passes) * 1000, 2)} ms per pass (mean of ${fmt(passes)} passes on ${a.name})` : 'no pass measured (no p2p_scrub_pass_duration_seconds)'} ${load()}`);
 
     await c.stop('SIGTERM');
     if (PROFILE) printHotFunctions(lastProfile, 'the returning node');
@@ -168,7 +181,7 @@ async function main(): Promise<void> {
     const emptyMs = await untilHolds(empty, N, undefined, t);
     const held = await countFiles(empty.dbPath);
     const emptyOk = emptyMs !== undefined && emptyMs <= 60_000;
-    console.log(`5. empty node: ${emptyMs === undefined ? `held ${fmt(held)} of ${fmt(N)} after ${fmt(CATCH_UP_LIMIT_MS / 1000)} s` : `caught up in ${fmt(emptyMs / 1000, 1)} s`}, ${fmt(held / ((emptyMs ?? CATCH_UP_LIMIT_MS) / 1000))} files/s: ${verdict(emptyOk)}`);
+    console.log(`5. empty node: ${emptyMs === undefined ? `held ${fmt(held)} of ${fmt(N)} after ${fmt(CATCH_UP_LIMIT_MS / 1000)} s` : `caught up in ${fmt(emptyMs / 1000, 1)} s`}, ${fmt(held / ((emptyMs ?? CATCH_UP_LIMIT_MS) / 1000))} files/s: ${verdict(emptyOk)} ${load()}`);
     results.push(`empty catch-up ${verdict(emptyOk)}`);
     await empty.stop('SIGTERM');
     if (PROFILE) printHotFunctions(lastProfile, 'the empty node');
