@@ -32,7 +32,7 @@ import { RepairTrigger } from './repair-trigger';
 import { TombstoneSettler, tombstoneExpired } from './tombstone-settler';
 import { AbortSettler } from './abort-settler';
 import { StoreOutcomeRepository } from '../peer-repository/store-outcome.repository';
-import { SyncTransfer } from './sync-transfer';
+import { ON_ITS_WAY, SyncTransfer } from './sync-transfer';
 
 export interface SyncRoundResult {
   peer: string;
@@ -209,7 +209,9 @@ export class AntiEntropyService implements OnModuleDestroy {
     let pending = pushes.length + pulls.length;
     this.reportPending(pending);
     const settle = (key: string, isPull: boolean, error: unknown) => {
-      if (error !== undefined) {
+      if (error === ON_ITS_WAY) {
+        pullFailed += 1;
+      } else if (error !== undefined) {
         this.fail(`${isPull ? `pull "${key}" from` : `push "${key}" to`} ${peer.slice(0, 8)}`, error, () => ((failed += 1), isPull && (pullFailed += 1)));
       } else if (isPull) {
         pulled += 1;

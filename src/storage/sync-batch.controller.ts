@@ -18,6 +18,7 @@ import { QuarantineService } from './quarantine.service';
 import { StorageProtocolError } from './storage-protocol.errors';
 import { ChunkNotFoundError } from './storage.errors';
 import { requirePeer } from './storage.controller';
+import { SyncTransfer } from './sync-transfer';
 import { SyncPatterns } from './sync.types';
 import { CHUNK_WRITES_IN_FLIGHT, SYNC_BATCH_CHUNK_BYTES, SYNC_BATCH_HASHES, SYNC_BATCH_JSON_BYTES, SYNC_BATCH_KEYS, inParallel, packChunks, stringList, unpackChunks } from './sync-batch';
 
@@ -30,6 +31,7 @@ export class SyncBatchController {
     private readonly tombstones: TombstoneRepository,
     private readonly versions: VersionClock,
     private readonly quarantine: QuarantineService,
+    private readonly transfer: SyncTransfer,
   ) {}
 
   /** Reports (manifest and tombstone) of the asked keys, in order, as many as fit one reply. */
@@ -76,6 +78,8 @@ export class SyncBatchController {
     for (const item of items) {
       const newest = [held.get(item.key), graves.get(item.key)].filter((v): v is string => v !== undefined).sort().pop();
       if (newest !== undefined && newest >= item.version) continue;
+      // Promised to another peer's push a moment ago: it is on its way, take it once.
+      if (!this.transfer.promised.take(`${item.key}\u0000${item.version}`)) continue;
       wanted.push({ key: item.key, missing: await this.local.missingChunks([...new Set(item.hashes)]) });
     }
     return { wanted };
@@ -135,3 +139,4 @@ export class SyncBatchController {
     return { results };
   }
 }
+

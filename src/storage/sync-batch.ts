@@ -97,3 +97,30 @@ export async function inParallel<T>(items: readonly T[], limit: number, work: (i
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
   if (failure) throw failure.err;
 }
+
+/** How long a version asked for in an offer is kept from other pushers: far longer than a batch's chunks and commit take. */
+const PROMISE_MS = 60_000;
+/** Versions promised at once, at most (each a key and a version). */
+const MAX_PROMISES = 100_000;
+
+/**
+ * A node back from an absence is pushed the same new versions by every peer at once; the
+ * first offer of a version gets it and the others are told "not wanted" for PROMISE_MS, so
+ * the chunks travel once. Should that push fail, a later round offers the version again.
+ */
+export class OfferPromises {
+  private readonly until = new Map<string, number>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** True (and promised now) unless promised to an offer less than PROMISE_MS ago. */
+  take(id: string): boolean {
+    const now = this.now();
+    const at = this.until.get(id);
+    if (at !== undefined && at > now) return false;
+    if (this.until.size >= MAX_PROMISES) for (const [k, t] of this.until) if (t <= now || this.until.size >= MAX_PROMISES) this.until.delete(k);
+    this.until.delete(id);
+    this.until.set(id, now + PROMISE_MS);
+    return true;
+  }
+}

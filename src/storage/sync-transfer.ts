@@ -17,15 +17,25 @@ import { placeKey } from './placement';
 import { ReplicaRouter } from './replica-router';
 import { RepairThrottle } from './repair-throttle';
 import { SEGMENT_CHUNKS } from './manifest-segments';
-import { CHUNK_WRITES_IN_FLIGHT, SYNC_BATCH_CHUNK_BYTES, SYNC_BATCH_KEYS, inParallel } from './sync-batch';
+import { CHUNK_WRITES_IN_FLIGHT, OfferPromises, SYNC_BATCH_CHUNK_BYTES, SYNC_BATCH_KEYS, inParallel } from './sync-batch';
 import { SyncEntry } from './sync-digest';
 import { compareVersions } from './version';
 
 /** Per key of a batch: undefined when done (or nothing was left to do), else why it failed. */
 export type TransferOutcome = Map<string, unknown>;
 
+/**
+ * The outcome of a pull left to another peer's push that is bringing the same version: not
+ * done yet, so the round does not count as a clean catch-up (quarantine waits for a later one),
+ * but nothing failed either.
+ */
+export const ON_ITS_WAY = 'being pushed here by another peer';
+
 @Injectable()
 export class SyncTransfer {
+  /** Versions on their way here (asked of one peer): not asked of another meanwhile. */
+  readonly promised = new OfferPromises();
+
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
     private readonly membership: MembershipService,
@@ -72,7 +82,9 @@ export class SyncTransfer {
         .filter((m) => {
           const here = newest.get(m.key);
           return here === undefined || compareVersions(m.version, here) > 0;
-        });
+        })
+        // A version another peer's push is bringing right now is not fetched twice.
+        .filter((m) => this.promised.take(`${m.key}\u0000${m.version}`) || (outcome.set(m.key, ON_ITS_WAY), false));
     } catch (err) {
       return new Map(keys.map((k) => [k, err]));
     }
