@@ -64,9 +64,7 @@ async function storeRange(via: TestNode[], from: number, to: number, seed: numbe
       clients.map(async (client) => {
         for (let i = next++; i < to; i = next++) {
           const body = crypto.randomBytes(sizes[i - from]);
-          const r = await client.store(keyOf(i), (async function* () {
-            yield body;
-          })());
+          const r = await storeWithRetry(client, keyOf(i), body);
           // What anti-entropy has to move for this file: its manifest as a peer receives it, and its one chunk.
           const manifest = { key: r.key, version: r.version, size: r.size, contentHash: r.contentHash, chunkSize: CHUNK_SIZE, chunks: [r.contentHash], createdAt: Date.now() };
           bytes += body.length + Buffer.byteLength(JSON.stringify(manifest));
@@ -78,6 +76,23 @@ async function storeRange(via: TestNode[], from: number, to: number, seed: numbe
     clients.forEach((c) => c.close());
   }
   return { bytes };
+}
+
+let failedStores = 0;
+
+/** One store, tried up to 3 times: a store refused under load (a quorum missed) is counted and tried again. */
+async function storeWithRetry(client: NodeClient, key: string, body: Buffer): Promise<Awaited<ReturnType<NodeClient['store']>>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.store(key, (async function* () {
+        yield body;
+      })());
+    } catch (err) {
+      failedStores += 1;
+      if (attempt >= 3) throw err;
+      process.stdout.write(`  store of ${key} failed (${(err as Error).message}); trying again\n`);
+    }
+  }
 }
 
 /** Waits until `node` holds `count` files matching `since` (a version floor), printing progress; returns ms or undefined on timeout. */
@@ -138,11 +153,12 @@ async function main(): Promise<void> {
     const a = await start(0, [], aDir);
     const b = await start(1, [a.p2p], bDir);
     let c = await start(2, [a.p2p], cDir);
+    for (const n of [a, b, c]) await waitFor(async () => (await alivePeers(n)) >= 2, { timeoutMs: 60_000, description: `${n.name} to see the other two alive` });
 
     t = Date.now();
     await storeRange([a, b, c], 0, STORED, 1, 'stored');
     const storeRate = STORED / ((Date.now() - t) / 1000);
-    console.log(`1. store rate: ${fmt(storeRate)} files/s (${fmt(STORED)} files stored through clients in ${fmt((Date.now() - t) / 1000, 1)} s, ${CLIENTS} clients) ${load()}`);
+    console.log(`1. store rate: ${fmt(storeRate)} files/s (${fmt(STORED)} files stored through clients in ${fmt((Date.now() - t) / 1000, 1)} s, ${CLIENTS} clients; ${fmt(failedStores)} stores refused and tried again) ${load()}`);
     for (const n of [a, b, c]) await untilHolds(n, N, undefined, Date.now());
 
     await c.kill();
@@ -201,6 +217,11 @@ async function bytesByType(nodes: TestNode[]): Promise<Map<string, number>> {
 /** A version stamp that every store from now on sorts above (versions start with the time in ms). */
 function versionFloor(): string {
   return `${String(Date.now()).padStart(15, '0')}.000000.`;
+}
+
+async function alivePeers(observer: TestNode): Promise<number> {
+  const peers = (await (await fetch(`http://${observer.http}/v1/peers`)).json()) as Array<{ nodeId: string; status: string }>;
+  return peers.filter((p) => p.status === 'alive' && p.nodeId !== observer.nodeId).length;
 }
 
 async function peerStatus(observer: TestNode, nodeId: string): Promise<string | undefined> {
