@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { AbortedVersionEntity, FileChunkEntity, FileEntity, PreviousChunkEntity, ShareEntity, TombstoneEntity } from './entities';
 import { insertChunkRows, keepPrevious } from './previous-version';
-import { writeTransaction } from './write-lock';
+import { dataGeneration, dataWrite } from './write-lock';
 
 export interface FileManifest {
   key: string;
@@ -70,6 +70,11 @@ export class FileRepository {
     return new Map(rows.map((r) => [r.key, r.version]));
   }
 
+  /** Grows with every write to manifests, tombstones or aborts (what anti-entropy compares). */
+  generation(): number {
+    return dataGeneration(this.dataSource);
+  }
+
   async count(): Promise<number> {
     return this.repo.count();
   }
@@ -124,7 +129,7 @@ export class FileRepository {
    * of one key in a batch end as the newer. Nothing is saved unless everything is.
    */
   saveManifests(batch: ReadonlyArray<{ manifest: FileManifest; holders: string[]; replaced?: string[] }>): Promise<boolean[]> {
-    return writeTransaction(this.dataSource, async (m) => {
+    return dataWrite(this.dataSource, async (m) => {
       const out: boolean[] = [];
       for (const { manifest, holders, replaced } of batch) out.push(await saveOne(m, manifest, holders, replaced));
       return out;
@@ -132,7 +137,7 @@ export class FileRepository {
   }
 
   async delete(key: string): Promise<void> {
-    await writeTransaction(this.dataSource, (m) => removeManifestRows(m, key));
+    await dataWrite(this.dataSource, (m) => removeManifestRows(m, key));
   }
 }
 

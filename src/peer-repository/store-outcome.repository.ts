@@ -3,7 +3,7 @@ import { DataSource, LessThan, Repository } from 'typeorm';
 import { AbortedVersionEntity, FileEntity, PreviousVersionEntity, TombstoneEntity } from './entities';
 import { chunkHashesOf, removeManifestRows } from './file.repository';
 import { forgetPrevious, restorePrevious } from './previous-version';
-import { serialized, writeTransaction } from './write-lock';
+import { dataWrite } from './write-lock';
 
 export interface AbortRecord {
   key: string;
@@ -47,7 +47,7 @@ export class StoreOutcomeRepository {
    * `freed` receives the chunk lists that no longer belong to any version here.
    */
   applyAbort(key: string, version: string, at: number, freed: string[]): Promise<AbortEffect> {
-    return writeTransaction(this.dataSource, async (m) => {
+    return dataWrite(this.dataSource, async (m) => {
       const aborts = m.getRepository(AbortedVersionEntity);
       if (!(await aborts.findOneBy({ key, version }))) await aborts.insert({ key, version, abortedAt: at });
       const prev = await m.getRepository(PreviousVersionEntity).findOneBy({ key });
@@ -66,7 +66,7 @@ export class StoreOutcomeRepository {
 
   /** The store of `version` was acknowledged: the version it replaced is not needed any more. */
   settle(key: string, version: string): Promise<string[]> {
-    return writeTransaction(this.dataSource, async (m) => {
+    return dataWrite(this.dataSource, async (m) => {
       const prev = await m.getRepository(PreviousVersionEntity).findOneBy({ key });
       const current = await m.getRepository(FileEntity).findOneBy({ key });
       if (!prev || current?.version !== version || prev.version >= version) return [];
@@ -76,7 +76,7 @@ export class StoreOutcomeRepository {
 
   /** Forgets previous versions kept since before `cutoffMs`; returns their chunk lists. */
   expirePrevious(cutoffMs: number): Promise<string[]> {
-    return writeTransaction(this.dataSource, async (m) => {
+    return dataWrite(this.dataSource, async (m) => {
       const old = await m.getRepository(PreviousVersionEntity).find({ select: { key: true }, where: { keptAt: LessThan(cutoffMs) } });
       const freed: string[] = [];
       for (const { key } of old) freed.push(...(await forgetPrevious(m, key)));
@@ -86,6 +86,6 @@ export class StoreOutcomeRepository {
 
   /** Forgets the abort of `key` at `version` (true when it was held). */
   async drop(key: string, version: string): Promise<boolean> {
-    return ((await serialized(this.dataSource, () => this.aborts.delete({ key, version }))).affected ?? 0) > 0;
+    return ((await dataWrite(this.dataSource, (m) => m.getRepository(AbortedVersionEntity).delete({ key, version }))).affected ?? 0) > 0;
   }
 }

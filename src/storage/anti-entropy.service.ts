@@ -34,6 +34,17 @@ import { AbortSettler } from './abort-settler';
 import { StoreOutcomeRepository } from '../peer-repository/store-outcome.repository';
 import { ON_ITS_WAY, SyncTransfer } from './sync-transfer';
 
+/** What this node shares with one peer, as of one data generation and one set of placement members. */
+interface SharedView {
+  generation: number;
+  members: string;
+  entries: SyncEntry[];
+  digests: string[];
+}
+
+/** Peers whose shared views are kept. */
+const MAX_SHARED_VIEWS = 16;
+
 export interface SyncRoundResult {
   peer: string;
   pushed: number;
@@ -59,6 +70,7 @@ export class AntiEntropyService implements OnModuleDestroy {
   /** A membership change asked for a round while one was running: run again after it. */
   private rerun: { peer?: string } | undefined;
   private readonly onMembershipChange = (change: MembershipChange) => this.trigger.onChange(change);
+  private readonly sharedViews = new Map<string, SharedView>();
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
@@ -142,18 +154,37 @@ export class AntiEntropyService implements OnModuleDestroy {
    * it holds (each member keeps them all: see abort-settler.ts).
    */
   async sharedEntries(peer: string): Promise<SyncEntry[]> {
+    return (await this.shared(peer)).entries;
+  }
+
+  /**
+   * sharedEntries with its bucket digests, kept until the data (FileRepository.generation) or
+   * the placement members change: with 100,000 keys, deriving them costs about a second of CPU,
+   * and every round (this node's and each peer's) needed them two or three times.
+   */
+  private async shared(peer: string): Promise<SharedView> {
     const members = this.membership.repairPlacementIds(this.config.repairGraceMs);
+    const generation = this.files.generation();
+    const membersKey = members.join(',');
+    const kept = this.sharedViews.get(peer);
+    if (kept && kept.generation === generation && kept.members === membersKey) return kept;
     const self = this.identity.nodeId;
     const both = (key: string) => {
       const holders = placeKey(key, members, this.config.replicas);
       return holders.includes(self) && holders.includes(peer);
     };
     const [manifests, graves, aborts] = await Promise.all([this.files.versions(), this.tombstones.list(), this.outcomes.list()]);
-    return [
+    const entries = [
       ...manifests.filter((m) => both(m.key)).map((m): SyncEntry => ({ key: m.key, kind: 'm', version: m.version })),
       ...graves.filter((t) => both(t.key)).map((t): SyncEntry => ({ key: t.key, kind: 't', version: t.version })),
       ...aborts.map((a): SyncEntry => ({ key: a.key, kind: 'a', version: a.version })),
     ];
+    const view: SharedView = { generation, members: membersKey, entries, digests: bucketDigests(entries) };
+    this.sharedViews.delete(peer);
+    this.sharedViews.set(peer, view);
+    // One view per peer talked to lately; the oldest goes first.
+    if (this.sharedViews.size > MAX_SHARED_VIEWS) this.sharedViews.delete(this.sharedViews.keys().next().value as string);
+    return view;
   }
 
   /**
@@ -165,8 +196,8 @@ export class AntiEntropyService implements OnModuleDestroy {
   async answerDigest(peer: string, digests: unknown, after?: DigestCursor): Promise<DigestReply> {
     const quarantined = this.quarantine.active;
     const theirs = Array.isArray(digests) && digests.length === BUCKETS ? digests.map(String) : new Array<string>(BUCKETS).fill('');
-    const mine = await this.sharedEntries(peer);
-    const differing = differingBuckets(bucketDigests(mine), theirs);
+    const { entries: mine, digests: ours } = await this.shared(peer);
+    const differing = differingBuckets(ours, theirs);
     const wanted = new Set(differing);
     const page = digestPage(mine.filter((e) => wanted.has(bucketOf(e.key))), after, PRINTS_PER_PAGE * PRINT_BYTES, () => PRINT_BYTES);
     return { differing, blob: packPrints(page.entries), ...(page.next ? { next: page.next } : {}), quarantined };
@@ -179,8 +210,8 @@ export class AntiEntropyService implements OnModuleDestroy {
   }
 
   private async syncWith(peer: string): Promise<SyncRoundResult> {
-    const mine = await this.sharedEntries(peer);
-    const reply = await this.router.syncDigest(peer, bucketDigests(mine));
+    const { entries: mine, digests } = await this.shared(peer);
+    const reply = await this.router.syncDigest(peer, digests);
     const differing = new Set(reply.differing.filter((b) => Number.isInteger(b) && b >= 0 && b < BUCKETS));
     // Key by key as prints first; full entries only of the keys that differ (sync-digest.ts).
     const compared = comparePrints(mine.filter((e) => differing.has(bucketOf(e.key))), reply.prints);
