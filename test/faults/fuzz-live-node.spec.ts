@@ -205,7 +205,9 @@ describe('fuzzing a live node', { timeout: 240_000 }, () => {
     assert.ok((await alivePeerIds(a)).includes(b.nodeId), 'the node still has its member');
     await waitFor(async () => (await openConnections(a)) <= connectionsBefore, { description: `open connections back to ${connectionsBefore}` });
     // V8 collects once allocation stops (its memory reducer): what is still in use then is kept.
-    await waitFor(async () => (await heapUsedMiB(a)) <= heapBefore + HEAP_LEAK_BOUND_MIB, { timeoutMs: 30_000, description: `heap in use back within ${HEAP_LEAK_BOUND_MIB} MiB of the ${heapBefore} MiB before the run` });
+    // The reducer spaces its full collections out over tens of seconds (in one CI run the heap
+    // was still at 70 MiB 30 s after the run, in another at 29 MiB at once), so it gets two minutes.
+    await waitFor(async () => (await heapUsedMiB(a)) <= heapBefore + HEAP_LEAK_BOUND_MIB, { timeoutMs: 120_000, description: `heap in use back within ${HEAP_LEAK_BOUND_MIB} MiB of the ${heapBefore} MiB before the run` });
     const get = await runCli(['get', 'kept', '--bootstrap', a.p2p], { env: cliEnv });
     assert.equal(get.stdout, 'fuzz survivor');
   });
