@@ -3,7 +3,7 @@ import { DataSource, LessThan, Repository } from 'typeorm';
 import { AbortedVersionEntity, FileEntity, PreviousVersionEntity, TombstoneEntity } from './entities';
 import { chunkHashesOf, removeManifestRows } from './file.repository';
 import { forgetPrevious, restorePrevious } from './previous-version';
-import { dataWrite } from './write-lock';
+import { dataWrite, writeTransaction } from './write-lock';
 
 export interface AbortRecord {
   key: string;
@@ -66,7 +66,8 @@ export class StoreOutcomeRepository {
 
   /** The store of `version` was acknowledged: the version it replaced is not needed any more. */
   settle(key: string, version: string): Promise<string[]> {
-    return dataWrite(this.dataSource, async (m) => {
+    // Kept versions are not what anti-entropy compares: no data generation (write-lock.ts).
+    return writeTransaction(this.dataSource, async (m) => {
       const prev = await m.getRepository(PreviousVersionEntity).findOneBy({ key });
       const current = await m.getRepository(FileEntity).findOneBy({ key });
       if (!prev || current?.version !== version || prev.version >= version) return [];
@@ -76,7 +77,7 @@ export class StoreOutcomeRepository {
 
   /** Forgets previous versions kept since before `cutoffMs`; returns their chunk lists. */
   expirePrevious(cutoffMs: number): Promise<string[]> {
-    return dataWrite(this.dataSource, async (m) => {
+    return writeTransaction(this.dataSource, async (m) => {
       const old = await m.getRepository(PreviousVersionEntity).find({ select: { key: true }, where: { keptAt: LessThan(cutoffMs) } });
       const freed: string[] = [];
       for (const { key } of old) freed.push(...(await forgetPrevious(m, key)));

@@ -71,6 +71,8 @@ export class AntiEntropyService implements OnModuleDestroy {
   private rerun: { peer?: string } | undefined;
   private readonly onMembershipChange = (change: MembershipChange) => this.trigger.onChange(change);
   private readonly sharedViews = new Map<string, SharedView>();
+  /** Data generation and members of the last handoff pass that found no stray key. */
+  private handedOffAt = '';
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
@@ -284,7 +286,11 @@ export class AntiEntropyService implements OnModuleDestroy {
   private async handOff(): Promise<void> {
     const members = this.membership.placementIds();
     const self = this.identity.nodeId;
+    // A pass that found nothing to hand off holds until the data or the members change.
+    const state = `${this.files.generation()}|${members.join(',')}`;
+    if (state === this.handedOffAt) return;
     const stray = (await this.files.versions()).filter((m) => !placeKey(m.key, members, this.config.replicas).includes(self)).slice(0, HANDOFF_KEYS_PER_ROUND);
+    if (stray.length === 0) this.handedOffAt = state;
     for (const { key } of stray) {
       const manifest = await this.files.get(key);
       if (!manifest) continue;
