@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { AbortedVersionEntity, FileChunkEntity, FileEntity, PreviousChunkEntity, ShareEntity, TombstoneEntity } from './entities';
 import { insertChunkRows, keepPrevious } from './previous-version';
-import { dataGeneration, dataWrite } from './write-lock';
+import { changedSince, dataGeneration, dataWrite } from './write-lock';
 
 export interface FileManifest {
   key: string;
@@ -75,6 +75,11 @@ export class FileRepository {
     return dataGeneration(this.dataSource);
   }
 
+  /** The keys of manifests, tombstones or aborts written since `generation` (undefined: not known; see write-lock.ts). */
+  changedSince(generation: number): Set<string> | undefined {
+    return changedSince(this.dataSource, generation);
+  }
+
   async count(): Promise<number> {
     return this.repo.count();
   }
@@ -129,7 +134,7 @@ export class FileRepository {
    * of one key in a batch end as the newer. Nothing is saved unless everything is.
    */
   saveManifests(batch: ReadonlyArray<{ manifest: FileManifest; holders: string[]; replaced?: string[] }>): Promise<boolean[]> {
-    return dataWrite(this.dataSource, async (m) => {
+    return dataWrite(this.dataSource, batch.map((b) => b.manifest.key), async (m) => {
       const out: boolean[] = [];
       for (const { manifest, holders, replaced } of batch) out.push(await saveOne(m, manifest, holders, replaced));
       return out;
@@ -137,7 +142,7 @@ export class FileRepository {
   }
 
   async delete(key: string): Promise<void> {
-    await dataWrite(this.dataSource, (m) => removeManifestRows(m, key));
+    await dataWrite(this.dataSource, [key], (m) => removeManifestRows(m, key));
   }
 }
 

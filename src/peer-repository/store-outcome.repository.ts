@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, LessThan, Repository } from 'typeorm';
+import { DataSource, In, LessThan, Repository } from 'typeorm';
 import { AbortedVersionEntity, FileEntity, PreviousVersionEntity, TombstoneEntity } from './entities';
 import { chunkHashesOf, removeManifestRows } from './file.repository';
 import { forgetPrevious, restorePrevious } from './previous-version';
@@ -31,6 +31,12 @@ export class StoreOutcomeRepository {
     return (await this.aborts.find({ order: { key: 'ASC', version: 'ASC' } })).map((r) => ({ key: r.key, version: r.version, abortedAt: Number(r.abortedAt) }));
   }
 
+  /** The aborts held of these keys (one query). */
+  async listOf(keys: readonly string[]): Promise<AbortRecord[]> {
+    if (keys.length === 0) return [];
+    return (await this.aborts.find({ where: { key: In([...keys]) } })).map((r) => ({ key: r.key, version: r.version, abortedAt: Number(r.abortedAt) }));
+  }
+
   /** The aborted versions of one key. */
   async abortedVersions(key: string): Promise<string[]> {
     return (await this.aborts.find({ select: { version: true }, where: { key } })).map((r) => r.version);
@@ -47,7 +53,7 @@ export class StoreOutcomeRepository {
    * `freed` receives the chunk lists that no longer belong to any version here.
    */
   applyAbort(key: string, version: string, at: number, freed: string[]): Promise<AbortEffect> {
-    return dataWrite(this.dataSource, async (m) => {
+    return dataWrite(this.dataSource, [key], async (m) => {
       const aborts = m.getRepository(AbortedVersionEntity);
       if (!(await aborts.findOneBy({ key, version }))) await aborts.insert({ key, version, abortedAt: at });
       const prev = await m.getRepository(PreviousVersionEntity).findOneBy({ key });
@@ -87,6 +93,6 @@ export class StoreOutcomeRepository {
 
   /** Forgets the abort of `key` at `version` (true when it was held). */
   async drop(key: string, version: string): Promise<boolean> {
-    return ((await dataWrite(this.dataSource, (m) => m.getRepository(AbortedVersionEntity).delete({ key, version }))).affected ?? 0) > 0;
+    return ((await dataWrite(this.dataSource, [key], (m) => m.getRepository(AbortedVersionEntity).delete({ key, version }))).affected ?? 0) > 0;
   }
 }

@@ -45,7 +45,7 @@ export class TombstoneRepository {
    * `freed`, when given, then receives the removed manifest's chunk list.
    */
   applyDelete(key: string, version: string, at = Date.now(), freed?: string[]): Promise<boolean> {
-    return dataWrite(this.dataSource, async (m) => {
+    return dataWrite(this.dataSource, [key], async (m) => {
       const tombstones = m.getRepository(TombstoneEntity);
       const existing = await tombstones.findOneBy({ key });
       if (!existing || existing.version < version) await tombstones.save({ key, version, deletedAt: at });
@@ -65,10 +65,10 @@ export class TombstoneRepository {
 
   /** Forgets the tombstone of `key` if it is still this version (true when it was). */
   async drop(key: string, version: string): Promise<boolean> {
-    return ((await dataWrite(this.dataSource, (m) => m.getRepository(TombstoneEntity).delete({ key, version }))).affected ?? 0) > 0;
+    return ((await dataWrite(this.dataSource, [key], (m) => m.getRepository(TombstoneEntity).delete({ key, version }))).affected ?? 0) > 0;
   }
 
   async deleteOlderThan(cutoffMs: number): Promise<number> {
-    return (await dataWrite(this.dataSource, (m) => m.getRepository(TombstoneEntity).delete({ deletedAt: LessThan(cutoffMs) }))).affected ?? 0;
+    return (await dataWrite(this.dataSource, undefined, (m) => m.getRepository(TombstoneEntity).delete({ deletedAt: LessThan(cutoffMs) }))).affected ?? 0;
   }
 }

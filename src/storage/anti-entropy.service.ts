@@ -23,7 +23,8 @@ import { NodeIdentity } from '../transport/node-identity';
 import { LocalReplica } from './local-replica';
 import { placeKey } from './placement';
 import { ReplicaRouter } from './replica-router';
-import { BUCKETS, DigestCursor, PRINTS_PER_PAGE, PRINT_BYTES, SyncEntry, bucketDigests, bucketOf, comparePrints, differingBuckets, digestPage, keyPrint, packPrints, planSync } from './sync-digest';
+import { BUCKETS, DigestCursor, PRINTS_PER_PAGE, PRINT_BYTES, SyncEntry, bucketOf, comparePrints, differingBuckets, digestPage, keyPrint, packPrints, planSync } from './sync-digest';
+import { SharedView, SharedViews, entriesIn, entriesOfPrints } from './shared-views';
 import { DigestReply, EntriesReply } from './sync.types';
 import { HANDOFF_KEYS_PER_ROUND, SYNC_INTERVAL_MS } from './sync-timings';
 import { compareVersions } from './version';
@@ -33,17 +34,6 @@ import { TombstoneSettler, tombstoneExpired } from './tombstone-settler';
 import { AbortSettler } from './abort-settler';
 import { StoreOutcomeRepository } from '../peer-repository/store-outcome.repository';
 import { ON_ITS_WAY, SyncTransfer } from './sync-transfer';
-
-/** What this node shares with one peer, as of one data generation and one set of placement members. */
-interface SharedView {
-  generation: number;
-  members: string;
-  entries: SyncEntry[];
-  digests: string[];
-}
-
-/** Peers whose shared views are kept. */
-const MAX_SHARED_VIEWS = 16;
 
 export interface SyncRoundResult {
   peer: string;
@@ -70,7 +60,7 @@ export class AntiEntropyService implements OnModuleDestroy {
   /** A membership change asked for a round while one was running: run again after it. */
   private rerun: { peer?: string } | undefined;
   private readonly onMembershipChange = (change: MembershipChange) => this.trigger.onChange(change);
-  private readonly sharedViews = new Map<string, SharedView>();
+  private readonly views: SharedViews;
   /** Data generation and members of the last handoff pass that found no stray key. */
   private handedOffAt = '';
 
@@ -88,6 +78,7 @@ export class AntiEntropyService implements OnModuleDestroy {
     private readonly outcomes: StoreOutcomeRepository,
     private readonly transfer: SyncTransfer,
   ) {
+    this.views = new SharedViews(files, tombstones, outcomes, identity.nodeId, config.replicas);
     const holdsData = async () => (await files.count()) > 0 || (await tombstones.count()) > 0;
     this.trigger = new RepairTrigger(config.repairGraceMs, holdsData, (peer) => this.runSoon(peer));
   }
@@ -156,37 +147,15 @@ export class AntiEntropyService implements OnModuleDestroy {
    * it holds (each member keeps them all: see abort-settler.ts).
    */
   async sharedEntries(peer: string): Promise<SyncEntry[]> {
-    return (await this.shared(peer)).entries;
+    return entriesIn(await this.shared(peer));
   }
 
   /**
-   * sharedEntries with its bucket digests, kept until the data (FileRepository.generation) or
-   * the placement members change: with 100,000 keys, deriving them costs about a second of CPU,
-   * and every round (this node's and each peer's) needed them two or three times.
+   * What this node shares with `peer` (shared-views.ts), kept until the data or the placement
+   * members change: with 100,000 keys, deriving it whole costs about a second of CPU.
    */
-  private async shared(peer: string): Promise<SharedView> {
-    const members = this.membership.repairPlacementIds(this.config.repairGraceMs);
-    const generation = this.files.generation();
-    const membersKey = members.join(',');
-    const kept = this.sharedViews.get(peer);
-    if (kept && kept.generation === generation && kept.members === membersKey) return kept;
-    const self = this.identity.nodeId;
-    const both = (key: string) => {
-      const holders = placeKey(key, members, this.config.replicas);
-      return holders.includes(self) && holders.includes(peer);
-    };
-    const [manifests, graves, aborts] = await Promise.all([this.files.versions(), this.tombstones.list(), this.outcomes.list()]);
-    const entries = [
-      ...manifests.filter((m) => both(m.key)).map((m): SyncEntry => ({ key: m.key, kind: 'm', version: m.version })),
-      ...graves.filter((t) => both(t.key)).map((t): SyncEntry => ({ key: t.key, kind: 't', version: t.version })),
-      ...aborts.map((a): SyncEntry => ({ key: a.key, kind: 'a', version: a.version })),
-    ];
-    const view: SharedView = { generation, members: membersKey, entries, digests: bucketDigests(entries) };
-    this.sharedViews.delete(peer);
-    this.sharedViews.set(peer, view);
-    // One view per peer talked to lately; the oldest goes first.
-    if (this.sharedViews.size > MAX_SHARED_VIEWS) this.sharedViews.delete(this.sharedViews.keys().next().value as string);
-    return view;
+  private shared(peer: string): Promise<SharedView> {
+    return this.views.of(peer, this.membership.repairPlacementIds(this.config.repairGraceMs));
   }
 
   /**
@@ -198,25 +167,23 @@ export class AntiEntropyService implements OnModuleDestroy {
   async answerDigest(peer: string, digests: unknown, after?: DigestCursor): Promise<DigestReply> {
     const quarantined = this.quarantine.active;
     const theirs = Array.isArray(digests) && digests.length === BUCKETS ? digests.map(String) : new Array<string>(BUCKETS).fill('');
-    const { entries: mine, digests: ours } = await this.shared(peer);
-    const differing = differingBuckets(ours, theirs);
-    const wanted = new Set(differing);
-    const page = digestPage(mine.filter((e) => wanted.has(bucketOf(e.key))), after, PRINTS_PER_PAGE * PRINT_BYTES, () => PRINT_BYTES);
+    const view = await this.shared(peer);
+    const differing = differingBuckets(view.digests, theirs);
+    const page = digestPage(entriesIn(view, differing), after, PRINTS_PER_PAGE * PRINT_BYTES, () => PRINT_BYTES);
     return { differing, blob: packPrints(page.entries), ...(page.next ? { next: page.next } : {}), quarantined };
   }
 
   /** Every entry we share with the caller of the keys with these prints (a page of them), for a caller comparing prints. */
   async answerEntries(peer: string, prints: readonly string[], after?: DigestCursor): Promise<EntriesReply> {
-    const asked = new Set(prints);
-    return digestPage((await this.sharedEntries(peer)).filter((e) => asked.has(keyPrint(e.key))), after);
+    return digestPage(entriesOfPrints(await this.shared(peer), new Set(prints)), after);
   }
 
   private async syncWith(peer: string): Promise<SyncRoundResult> {
-    const { entries: mine, digests } = await this.shared(peer);
-    const reply = await this.router.syncDigest(peer, digests);
+    const view = await this.shared(peer);
+    const reply = await this.router.syncDigest(peer, [...view.digests]);
     const differing = new Set(reply.differing.filter((b) => Number.isInteger(b) && b >= 0 && b < BUCKETS));
     // Key by key as prints first; full entries only of the keys that differ (sync-digest.ts).
-    const compared = comparePrints(mine.filter((e) => differing.has(bucketOf(e.key))), reply.prints);
+    const compared = comparePrints(entriesIn(view, differing), reply.prints);
     const theirEntries = (await this.router.syncEntries(peer, compared.ask)).filter((e) => differing.has(bucketOf(e.key)));
     const plan = planSync(compared.differ, theirEntries);
     const quarantined = this.quarantine.active;
@@ -230,7 +197,9 @@ export class AntiEntropyService implements OnModuleDestroy {
     const live = (e: SyncEntry, other: ReturnType<typeof held>) =>
       e.kind === 'm' || (e.kind === 't' ? other.keys.has(e.key) : other.versions.has(`${e.key}\u0000${e.version}`)) || !tombstoneExpired(e.version, Date.now(), this.config.tombstoneTtlMs);
     const theirs = held({ has: (key) => reply.prints.has(keyPrint(key)) }, theirEntries);
-    const ours = held(new Set(mine.map((e) => e.key)), mine);
+    // Every key held here that the peer's entries name differs (its prints would match
+    // otherwise), so this node's entries of the differing keys say what it holds of them.
+    const ours = held(new Set(compared.differ.map((e) => e.key)), compared.differ);
     const pushes = quarantined ? [] : plan.push.filter((e) => live(e, theirs));
     const pulls = reply.quarantined && !quarantined ? [] : plan.pull.filter((e) => live(e, ours));
     let pushed = 0;
@@ -289,9 +258,9 @@ export class AntiEntropyService implements OnModuleDestroy {
     // A pass that found nothing to hand off holds until the data or the members change.
     const state = `${this.files.generation()}|${members.join(',')}`;
     if (state === this.handedOffAt) return;
-    const stray = (await this.files.versions()).filter((m) => !placeKey(m.key, members, this.config.replicas).includes(self)).slice(0, HANDOFF_KEYS_PER_ROUND);
+    const stray = await this.views.stray(members, HANDOFF_KEYS_PER_ROUND);
     if (stray.length === 0) this.handedOffAt = state;
-    for (const { key } of stray) {
+    for (const key of stray) {
       const manifest = await this.files.get(key);
       if (!manifest) continue;
       const holders = placeKey(key, members, this.config.replicas);

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { placeKey } from './placement';
+import { PlacementCache, placeKey } from './placement';
 
 const nodes = ['a1', 'b2', 'c3', 'd4', 'e5'].map((n) => n.repeat(8));
 
@@ -32,5 +32,25 @@ describe('placeKey', () => {
       if (!before.includes(nodes[2])) assert.deepEqual(after, before);
       else assert.deepEqual(after.filter((n) => before.includes(n)), before.filter((n) => n !== nodes[2]));
     }
+  });
+});
+
+describe(PlacementCache.name, () => {
+  it('answers as placeKey does, for each member list, and starts over when the members change', () => {
+    const keys = Array.from({ length: 200 }, (_, i) => `k${i}`);
+    const cache = new PlacementCache(2);
+    const three = ['a', 'b', 'c'];
+    const four = ['a', 'b', 'c', 'd'];
+    for (const members of [three, four, three, ['a', 'c'], four]) {
+      const holders = cache.among(members);
+      for (const key of keys) assert.deepEqual(holders(key), placeKey(key, members, 2), `${key} among ${members.join(',')}`);
+    }
+  });
+
+  it('is not changed by a caller changing its member list afterwards', () => {
+    const members = ['a', 'b', 'c'];
+    const holders = new PlacementCache(1).among(members);
+    members.splice(0, 3, 'x');
+    assert.deepEqual(holders('k'), placeKey('k', ['a', 'b', 'c'], 1));
   });
 });

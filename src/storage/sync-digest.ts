@@ -26,18 +26,24 @@ export function isSyncKind(x: unknown): x is SyncKind {
   return x === 'm' || x === 't' || x === 'a';
 }
 
+/** An entry as its bucket's digest and its print hash it. */
+export const entryLine = (e: SyncEntry) => `${e.key}\u0000${e.kind}\u0000${e.version}`;
+
 export function bucketOf(key: string): number {
   return createHash('sha256').update(key).digest()[0] % BUCKETS;
 }
 
 export function bucketDigests(entries: readonly SyncEntry[]): string[] {
   const lines: string[][] = Array.from({ length: BUCKETS }, () => []);
-  for (const e of entries) lines[bucketOf(e.key)].push(`${e.key}\u0000${e.kind}\u0000${e.version}`);
-  return lines.map((ls) => {
-    const h = createHash('sha256');
-    for (const l of ls.sort()) h.update(l).update('\n');
-    return h.digest('hex');
-  });
+  for (const e of entries) lines[bucketOf(e.key)].push(entryLine(e));
+  return lines.map(bucketDigest);
+}
+
+/** One bucket's digest from its entries' lines (entryLine), in any order (they are sorted here). */
+export function bucketDigest(lines: string[]): string {
+  const h = createHash('sha256');
+  for (const l of lines.sort()) h.update(l).update('\n');
+  return h.digest('hex');
 }
 
 export function differingBuckets(mine: readonly string[], theirs: readonly string[]): number[] {
@@ -158,8 +164,6 @@ function hash8(text: string): Buffer {
   return createHash('sha256').update(text).digest().subarray(0, 8);
 }
 
-const lineOf = (e: SyncEntry) => `${e.key}\u0000${e.kind}\u0000${e.version}`;
-
 /** The print of a key (16 hex digits), which names it in an entries request. */
 export function keyPrint(key: string): string {
   return hash8(key).toString('hex');
@@ -167,7 +171,7 @@ export function keyPrint(key: string): string {
 
 /** The print of an entry's line (16 hex digits). */
 export function entryPrint(e: SyncEntry): string {
-  return hash8(lineOf(e)).toString('hex');
+  return hash8(entryLine(e)).toString('hex');
 }
 
 /** The prints of these entries (one per entry), back to back. */
@@ -175,7 +179,7 @@ export function packPrints(entries: readonly SyncEntry[]): Buffer {
   const out = Buffer.allocUnsafe(entries.length * PRINT_BYTES);
   entries.forEach((e, i) => {
     hash8(e.key).copy(out, i * PRINT_BYTES);
-    hash8(lineOf(e)).copy(out, i * PRINT_BYTES + 8);
+    hash8(entryLine(e)).copy(out, i * PRINT_BYTES + 8);
   });
   return out;
 }
