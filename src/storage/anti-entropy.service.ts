@@ -23,8 +23,8 @@ import { NodeIdentity } from '../transport/node-identity';
 import { LocalReplica } from './local-replica';
 import { placeKey } from './placement';
 import { ReplicaRouter } from './replica-router';
-import { BUCKETS, DigestCursor, PRINTS_PER_PAGE, PRINT_BYTES, SyncEntry, bucketOf, comparePrints, differingBuckets, digestPage, keyPrint, packPrints, planSync } from './sync-digest';
-import { SharedView, SharedViews, entriesIn, entriesOfPrints } from './shared-views';
+import { BUCKETS, DigestCursor, PRINTS_PER_PAGE, SyncEntry, bucketOf, comparePrintedKeys, differingBuckets, digestPage, keyPrint, planSync } from './sync-digest';
+import { SharedView, SharedViews, entriesIn, entriesOfPrints, printPage, recordsIn } from './shared-views';
 import { DigestReply, EntriesReply } from './sync.types';
 import { HANDOFF_KEYS_PER_ROUND, SYNC_INTERVAL_MS } from './sync-timings';
 import { compareVersions } from './version';
@@ -169,8 +169,8 @@ export class AntiEntropyService implements OnModuleDestroy {
     const theirs = Array.isArray(digests) && digests.length === BUCKETS ? digests.map(String) : new Array<string>(BUCKETS).fill('');
     const view = await this.shared(peer);
     const differing = differingBuckets(view.digests, theirs);
-    const page = digestPage(entriesIn(view, differing), after, PRINTS_PER_PAGE * PRINT_BYTES, () => PRINT_BYTES);
-    return { differing, blob: packPrints(page.entries), ...(page.next ? { next: page.next } : {}), quarantined };
+    const page = printPage(view, differing, after, PRINTS_PER_PAGE);
+    return { differing, blob: page.blob, ...(page.next ? { next: page.next } : {}), quarantined };
   }
 
   /** Every entry we share with the caller of the keys with these prints (a page of them), for a caller comparing prints. */
@@ -183,7 +183,7 @@ export class AntiEntropyService implements OnModuleDestroy {
     const reply = await this.router.syncDigest(peer, [...view.digests]);
     const differing = new Set(reply.differing.filter((b) => Number.isInteger(b) && b >= 0 && b < BUCKETS));
     // Key by key as prints first; full entries only of the keys that differ (sync-digest.ts).
-    const compared = comparePrints(entriesIn(view, differing), reply.prints);
+    const compared = comparePrintedKeys(recordsIn(view, differing), reply.prints);
     const theirEntries = (await this.router.syncEntries(peer, compared.ask)).filter((e) => differing.has(bucketOf(e.key)));
     const plan = planSync(compared.differ, theirEntries);
     const quarantined = this.quarantine.active;

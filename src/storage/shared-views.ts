@@ -11,7 +11,7 @@ import { FileRepository } from '../peer-repository/file.repository';
 import { StoreOutcomeRepository } from '../peer-repository/store-outcome.repository';
 import { TombstoneRepository } from '../peer-repository/tombstone.repository';
 import { PlacementCache } from './placement';
-import { BUCKETS, SyncEntry, bucketDigest, bucketOf, entryLine } from './sync-digest';
+import { BUCKETS, DigestCursor, PRINT_BYTES, SyncEntry, bucketDigest, bucketOf, entryLine } from './sync-digest';
 import { IndexedKey, KEYS_PER_SLICE, SyncIndex, yieldToLoop } from './sync-index';
 
 export interface SharedView {
@@ -34,6 +34,47 @@ export function entriesIn(view: SharedView, buckets?: Iterable<number>): SyncEnt
   const out: SyncEntry[] = [];
   for (const b of buckets ?? view.buckets.keys()) for (const r of view.buckets[b]?.values() ?? []) out.push(...r.entries);
   return out;
+}
+
+/** The view's records in these buckets. */
+export function recordsIn(view: SharedView, buckets: Iterable<number>): IndexedKey[] {
+  const out: IndexedKey[] = [];
+  for (const b of buckets) for (const r of view.buckets[b]?.values() ?? []) out.push(r);
+  return out;
+}
+
+/**
+ * One page of the prints of the view's entries in these buckets (packed as packPrints does):
+ * those after `after` in (bucket, key, kind) order (digestPage's), at most `max` of them, and
+ * the cursor of the next page when more remain. From the prints kept in the records: with
+ * 100,000 keys, hashing them for every reply cost about a second.
+ */
+export function printPage(view: SharedView, buckets: Iterable<number>, after: DigestCursor | undefined, max: number): { blob: Buffer; next?: DigestCursor } {
+  const from = after ? bucketOf(after.key) : -1;
+  const out: Array<{ r: IndexedKey; i: number }> = [];
+  let next: DigestCursor | undefined;
+  fill: for (const b of [...new Set(buckets)].filter((x) => x >= from).sort((x, y) => x - y)) {
+    const records = [...(view.buckets[b]?.values() ?? [])].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+    for (const r of records) {
+      if (b === from && r.key < after!.key) continue;
+      const kinds = r.entries.map((e, i) => ({ kind: e.kind, i })).sort((x, y) => (x.kind < y.kind ? -1 : x.kind > y.kind ? 1 : 0));
+      for (const { kind, i } of kinds) {
+        if (b === from && r.key === after!.key && kind <= after!.kind) continue;
+        if (out.length >= max) {
+          const last = out[out.length - 1];
+          next = { key: last.r.key, kind: last.r.entries[last.i].kind };
+          break fill;
+        }
+        out.push({ r, i });
+      }
+    }
+  }
+  const blob = Buffer.allocUnsafe(out.length * PRINT_BYTES);
+  out.forEach(({ r, i }, n) => {
+    blob.write(r.print, n * PRINT_BYTES, 'hex');
+    blob.write(r.entryPrints[i], n * PRINT_BYTES + PRINT_BYTES / 2, 'hex');
+  });
+  return next ? { blob, next } : { blob };
 }
 
 /** The view's entries of the keys with these prints. */
@@ -113,8 +154,8 @@ export class SharedViews {
   private shareOf(r: IndexedKey, peer: string, holders: (key: string) => readonly string[]): IndexedKey | undefined {
     const placed = holders(r.key);
     if (placed.includes(this.self) && placed.includes(peer)) return r;
-    const aborts = r.entries.filter((e) => e.kind === 'a');
-    return aborts.length ? { ...r, entries: aborts } : undefined;
+    const aborts = r.entries.flatMap((e, i) => (e.kind === 'a' ? [i] : []));
+    return aborts.length ? { ...r, entries: aborts.map((i) => r.entries[i]), entryPrints: aborts.map((i) => r.entryPrints[i]) } : undefined;
   }
 
   private async whole(peer: string, holders: (key: string) => readonly string[], members: string): Promise<SharedView> {

@@ -201,6 +201,26 @@ export function unpackPrints(blob: unknown, into = new Map<string, string[]>()):
   return into;
 }
 
+/** A key's entries with the print of the key and of each entry (entryPrints[i] is entries[i]'s). */
+export interface PrintedKey {
+  readonly print: string;
+  readonly entries: readonly SyncEntry[];
+  readonly entryPrints: readonly string[];
+}
+
+/** Entries grouped by key print, with their prints. */
+export function printedKeys(entries: readonly SyncEntry[]): PrintedKey[] {
+  const byKey = new Map<string, { print: string; entries: SyncEntry[]; entryPrints: string[] }>();
+  for (const e of entries) {
+    const print = keyPrint(e.key);
+    const k = byKey.get(print) ?? { print, entries: [], entryPrints: [] };
+    k.entries.push(e);
+    k.entryPrints.push(entryPrint(e));
+    byKey.set(print, k);
+  }
+  return [...byKey.values()];
+}
+
 /**
  * This node's side of an entry-by-entry comparison, given the peer's prints of the differing
  * buckets. A key is in step when both hold the same entries of it (manifest, tombstone,
@@ -208,19 +228,16 @@ export function unpackPrints(blob: unknown, into = new Map<string, string[]>()):
  * the peer's keys whose full entries it needs (`ask`: not in step, or not held here at all).
  */
 export function comparePrints(mine: readonly SyncEntry[], theirs: ReadonlyMap<string, readonly string[]>): { differ: SyncEntry[]; ask: string[] } {
-  const byKey = new Map<string, { entries: SyncEntry[]; prints: string[] }>();
-  for (const e of mine) {
-    const kp = keyPrint(e.key);
-    const k = byKey.get(kp) ?? { entries: [], prints: [] };
-    k.entries.push(e);
-    k.prints.push(entryPrint(e));
-    byKey.set(kp, k);
-  }
+  return comparePrintedKeys(printedKeys(mine), theirs);
+}
+
+/** comparePrints of keys whose prints are known already (one record per key print). */
+export function comparePrintedKeys(mine: Iterable<PrintedKey>, theirs: ReadonlyMap<string, readonly string[]>): { differ: SyncEntry[]; ask: string[] } {
   const differ: SyncEntry[] = [];
   const ask = new Set(theirs.keys());
-  for (const [kp, k] of byKey) {
-    const other = theirs.get(kp);
-    if (other && sameSet(other, k.prints)) ask.delete(kp);
+  for (const k of mine) {
+    const other = theirs.get(k.print);
+    if (other && sameSet(other, k.entryPrints)) ask.delete(k.print);
     else differ.push(...k.entries);
   }
   return { differ, ask: [...ask] };

@@ -9,14 +9,12 @@
 import { FileRepository } from '../peer-repository/file.repository';
 import { StoreOutcomeRepository } from '../peer-repository/store-outcome.repository';
 import { TombstoneRepository } from '../peer-repository/tombstone.repository';
-import { SyncEntry, bucketOf, keyPrint } from './sync-digest';
+import { PrintedKey, SyncEntry, bucketOf, entryPrint, keyPrint } from './sync-digest';
 
-/** One key's entries, its bucket and its print. Never changed: a write replaces the record. */
-export interface IndexedKey {
+/** One key's entries, its bucket, its print and its entries' prints. Never changed: a write replaces the record. */
+export interface IndexedKey extends PrintedKey {
   readonly key: string;
   readonly bucket: number;
-  readonly print: string;
-  readonly entries: readonly SyncEntry[];
 }
 
 /** Keys read per query when bringing the index up to date (well within SQLite's bound on parameters). */
@@ -100,5 +98,5 @@ export class SyncIndex {
 }
 
 function record(key: string, entries: SyncEntry[], was?: IndexedKey): IndexedKey {
-  return { key, bucket: was?.bucket ?? bucketOf(key), print: was?.print ?? keyPrint(key), entries };
+  return { key, bucket: was?.bucket ?? bucketOf(key), print: was?.print ?? keyPrint(key), entries, entryPrints: entries.map(entryPrint) };
 }
