@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { AbortedVersionEntity, FileChunkEntity, FileEntity, PreviousChunkEntity, ShareEntity, TombstoneEntity } from './entities';
 import { insertChunkRows, keepPrevious } from './previous-version';
+import { ManifestItem, saveManifestBatch } from './manifest-batch';
 import { changedSince, dataGeneration, dataWrite } from './write-lock';
 
 export interface FileManifest {
@@ -133,12 +134,9 @@ export class FileRepository {
    * judged by the same rules, in order, against what the ones before it left, so two versions
    * of one key in a batch end as the newer. Nothing is saved unless everything is.
    */
-  saveManifests(batch: ReadonlyArray<{ manifest: FileManifest; holders: string[]; replaced?: string[] }>): Promise<boolean[]> {
-    return dataWrite(this.dataSource, batch.map((b) => b.manifest.key), async (m) => {
-      const out: boolean[] = [];
-      for (const { manifest, holders, replaced } of batch) out.push(await saveOne(m, manifest, holders, replaced));
-      return out;
-    });
+  saveManifests(batch: readonly ManifestItem[]): Promise<boolean[]> {
+    // Keys not held yet in a few statements for the whole batch (manifest-batch.ts).
+    return dataWrite(this.dataSource, batch.map((b) => b.manifest.key), (m) => saveManifestBatch(m, batch, ({ manifest, holders, replaced }) => saveOne(m, manifest, holders, replaced)));
   }
 
   async delete(key: string): Promise<void> {
