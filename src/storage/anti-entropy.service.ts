@@ -34,6 +34,7 @@ import { TombstoneSettler, tombstoneExpired } from './tombstone-settler';
 import { AbortSettler } from './abort-settler';
 import { StoreOutcomeRepository } from '../peer-repository/store-outcome.repository';
 import { ON_ITS_WAY, SyncTransfer } from './sync-transfer';
+import { ShortOf } from './short-of';
 
 export interface SyncRoundResult {
   peer: string;
@@ -55,7 +56,7 @@ export class AntiEntropyService implements OnModuleDestroy {
   /** Told, during a round, how many repairs remain and how many keys are known short of a copy. */
   onPending: ((pending: number, underReplicated: number) => void) | undefined;
   /** Keys whose last push to some peer failed, by peer: under-replicated until a push succeeds. */
-  private readonly shortOf = new Map<string, Set<string>>();
+  private readonly shortOf = new ShortOf();
   private readonly trigger: RepairTrigger;
   /** A membership change asked for a round while one was running: run again after it. */
   private rerun: { peer?: string } | undefined;
@@ -206,8 +207,7 @@ export class AntiEntropyService implements OnModuleDestroy {
     let pulled = 0;
     let failed = 0;
     let pullFailed = 0;
-    const short = new Set(pushes.map((e) => e.key));
-    this.shortOf.set(peer, short);
+    this.shortOf.reset(peer, pushes.map((e) => e.key));
     let pending = pushes.length + pulls.length;
     this.reportPending(pending);
     const settle = (key: string, isPull: boolean, error: unknown) => {
@@ -219,7 +219,7 @@ export class AntiEntropyService implements OnModuleDestroy {
         pulled += 1;
       } else {
         pushed += 1;
-        short.delete(key);
+        this.shortOf.landed(peer, key);
       }
       this.reportPending(--pending);
     };
@@ -240,12 +240,8 @@ export class AntiEntropyService implements OnModuleDestroy {
   }
 
   private reportPending(pending: number): void {
-    const keys = new Set<string>();
-    for (const [peer, set] of this.shortOf) {
-      if (this.membership.addressOf(peer) === undefined) this.shortOf.delete(peer);
-      else set.forEach((k) => keys.add(k));
-    }
-    this.onPending?.(pending, keys.size);
+    this.shortOf.prune((peer) => this.membership.addressOf(peer) !== undefined);
+    this.onPending?.(pending, this.shortOf.size);
   }
 
   /**
