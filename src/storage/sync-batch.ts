@@ -83,19 +83,34 @@ export function runsOf<T>(items: readonly T[], size: (t: T) => number, max: numb
 
 /** Chunk writes of one batch in flight at once: each waits on its own fsync, which the disk can overlap. */
 export const CHUNK_WRITES_IN_FLIGHT = 8;
+/** Chunk files read at once to answer one message (each read is a few calls on libuv's pool). */
+export const CHUNK_READS_IN_FLIGHT = 16;
 
-/** Runs `work` on every item, at most `limit` at a time; rejects with the first failure once all settled. */
-export async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
+/**
+ * Batches of one round's pulls (or pushes) under way at once: while one batch's manifests are
+ * committed, the next one's reports and chunks are on the wire (one after the other, a batch
+ * spent most of its time waiting on the peer or on the disk, and the node was mostly idle).
+ * Their commits meet in one group-committed transaction.
+ */
+export const SYNC_BATCHES_IN_FLIGHT = 3;
+
+/**
+ * Runs `work` on every item, at most `limit` at a time; resolves with the results in the items'
+ * order, or rejects with the first failure once all settled.
+ */
+export async function inParallel<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
   let next = 0;
   let failure: { err: unknown } | undefined;
   const lane = async () => {
     while (next < items.length) {
-      const item = items[next++];
-      await work(item).catch((err) => (failure ??= { err }));
+      const at = next++;
+      await work(items[at]).then((r) => (results[at] = r), (err) => (failure ??= { err }));
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
   if (failure) throw failure.err;
+  return results;
 }
 
 /** How long a version asked for in an offer is kept from other pushers: far longer than a batch's chunks and commit take. */

@@ -17,7 +17,7 @@ import { placeKey } from './placement';
 import { ReplicaRouter } from './replica-router';
 import { RepairThrottle } from './repair-throttle';
 import { SEGMENT_CHUNKS } from './manifest-segments';
-import { CHUNK_WRITES_IN_FLIGHT, OfferPromises, SYNC_BATCH_CHUNK_BYTES, SYNC_BATCH_KEYS, inParallel } from './sync-batch';
+import { CHUNK_WRITES_IN_FLIGHT, OfferPromises, SYNC_BATCHES_IN_FLIGHT, SYNC_BATCH_CHUNK_BYTES, SYNC_BATCH_KEYS, inParallel } from './sync-batch';
 import { SyncEntry } from './sync-digest';
 import { compareVersions } from './version';
 
@@ -58,14 +58,12 @@ export class SyncTransfer {
    * random orders each key is mostly moved once, and found already there by the others.
    */
   async pull(peer: string, entries: readonly SyncEntry[], onBatch: (outcome: TransferOutcome) => void): Promise<void> {
-    const order = shuffled(entries);
-    for (let i = 0; i < order.length; i += SYNC_BATCH_KEYS) onBatch(await this.pullBatch(peer, order.slice(i, i + SYNC_BATCH_KEYS)));
+    await inParallel(batchesOf(shuffled(entries)), SYNC_BATCHES_IN_FLIGHT, async (batch) => onBatch(await this.pullBatch(peer, batch)));
   }
 
   /** Pushes the manifest entries to `peer`, a batch at a time in random order; `onBatch` after each. */
   async push(peer: string, entries: readonly SyncEntry[], onBatch: (outcome: TransferOutcome) => void): Promise<void> {
-    const order = shuffled(entries);
-    for (let i = 0; i < order.length; i += SYNC_BATCH_KEYS) onBatch(await this.pushBatch(peer, order.slice(i, i + SYNC_BATCH_KEYS)));
+    await inParallel(batchesOf(shuffled(entries)), SYNC_BATCHES_IN_FLIGHT, async (batch) => onBatch(await this.pushBatch(peer, batch)));
   }
 
   private async pullBatch(peer: string, batch: readonly SyncEntry[]): Promise<TransferOutcome> {
@@ -92,8 +90,7 @@ export class SyncTransfer {
     for (const m of wanted) this.local.guard.pin(new Set(m.chunks));
     const handed = new Set<FileManifest>();
     try {
-      const need: string[] = [];
-      for (const hash of new Set(wanted.flatMap((m) => m.chunks))) if (!(await this.local.chunks.has(hash))) need.push(hash);
+      const need = await this.local.missingChunks([...new Set(wanted.flatMap((m) => m.chunks))]);
       await this.router.fetchChunks(peer, need, async (chunks) => {
         await this.throttle.take(chunks.reduce((n, c) => n + c.data.length, 0));
         await inParallel(chunks, CHUNK_WRITES_IN_FLIGHT, (c) => this.local.putPinnedChunk(c.hash, c.data));
@@ -175,6 +172,13 @@ export class SyncTransfer {
     for (const [key, v] of graves) if (!out.has(key) || compareVersions(v, out.get(key) as string) >= 0) out.set(key, v);
     return out;
   }
+}
+
+/** Consecutive runs of SYNC_BATCH_KEYS entries. */
+function batchesOf(entries: readonly SyncEntry[]): SyncEntry[][] {
+  const out: SyncEntry[][] = [];
+  for (let i = 0; i < entries.length; i += SYNC_BATCH_KEYS) out.push(entries.slice(i, i + SYNC_BATCH_KEYS));
+  return out;
 }
 
 function shuffled<T>(items: readonly T[]): T[] {
