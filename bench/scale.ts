@@ -1,5 +1,5 @@
 /**
- * npm run bench:scale [-- N] [-- --profile] [-- --store-all | --stored=K] : three local nodes (lan profile,
+ * npm run bench:scale [-- N] [-- --profile] [-- --store-all | --stored=K] [-- --empty-only] : three local nodes (lan profile,
  * --replicas 3, --repair-grace 5s) and N small files (default 100,000; 512 B to 4 KiB, named
  * like photos/2026/12/01/holiday-album/IMG_000123.jpg). The first 10,000 (or K) are stored through
  * clients; the rest are seeded straight into every node's folder before the nodes start
@@ -14,7 +14,9 @@
  *  5. the catch-up of a node that lost its disk and comes back empty at the same address.
  * Targets (issue #11): both catch-ups within 60 s; anti-entropy bytes at most 2x what changed;
  * idle CPU under 3% of a core; RSS under 200 MiB. With --profile the returning and the empty
- * node run under node --cpu-prof and the hottest functions of each are printed.
+ * node run under node --cpu-prof and the hottest functions of each are printed. --empty-only
+ * measures figure 5 alone: every file seeded into two nodes, then a third starts empty (with
+ * --profile, one of the two senders is profiled as well).
  * Everything on 127.0.0.1; every process is stopped by PID and every folder removed.
  */
 import * as crypto from 'node:crypto';
@@ -31,6 +33,7 @@ import { countFiles, cpuSeconds, metricSum, storageBytesByType, storageBytesSent
 const args = process.argv.slice(2);
 const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 100_000);
 const PROFILE = args.includes('--profile');
+const EMPTY_ONLY = args.includes('--empty-only');
 /** Files stored through clients; the rest are seeded (100,000 stores alone would take about 25 minutes). */
 const STORED = args.includes('--store-all') ? N : Math.min(N, Number(args.find((a) => a.startsWith('--stored='))?.slice(9) ?? 10_000));
 const CHANGED = Math.max(1, Math.round(N / 10));
@@ -137,12 +140,28 @@ async function main(): Promise<void> {
   const ports = [await freePort(), await freePort(), await freePort()];
   const profileDir = h.dir('scale-prof');
   let lastProfile = '';
+  const senderProfile = path.join(profileDir, 'sender');
   const start = (i: number, bootstrap: string[], dir?: string) => {
-    lastProfile = path.join(profileDir, `node${i}-${Date.now()}`);
-    return h.start({ name: `node${i}`, dir, listen: `127.0.0.1:${ports[i]}`, bootstrap, args: NODE_ARGS, nodeArgs: PROFILE && i === 2 ? ['--cpu-prof', '--cpu-prof-dir', lastProfile] : [], timeoutMs: 120_000 });
+    if (i === 2) lastProfile = path.join(profileDir, `node${i}-${Date.now()}`);
+    const profiled = PROFILE && (i === 2 || (EMPTY_ONLY && i === 0));
+    const nodeArgs = profiled ? ['--cpu-prof', '--cpu-prof-dir', i === 2 ? lastProfile : senderProfile] : [];
+    return h.start({ name: `node${i}`, dir, listen: `127.0.0.1:${ports[i]}`, bootstrap, args: NODE_ARGS, nodeArgs, timeoutMs: 120_000 });
   };
   const results: string[] = [];
   try {
+    if (EMPTY_ONLY) {
+      const dirs = [h.dir('scale-a'), h.dir('scale-b')];
+      const seeded = await seedNodes(dirs, keyOf, 0, N, 3);
+      console.log(`bench:scale --empty-only with ${fmt(N)} files (${mib(seeded)}) seeded into two nodes (${NODE_ARGS.join(' ')})`);
+      const a = await start(0, [], dirs[0]);
+      const b = await start(1, [a.p2p], dirs[1]);
+      for (const n of [a, b]) await waitFor(async () => (await alivePeers(n)) >= 1, { timeoutMs: 60_000, description: `${n.name} to see the other alive` });
+      await emptyCatchUp(start, a, h.dir('scale-empty'), results, () => lastProfile);
+      await a.stop('SIGTERM');
+      if (PROFILE) printHotFunctions(senderProfile, 'a sender (node0)');
+      console.log(`summary: ${results.join('; ')}`);
+      return;
+    }
     const [aDir, bDir, cDir] = [h.dir('scale-a'), h.dir('scale-b'), h.dir('scale-c')];
     console.log(`bench:scale with ${fmt(N)} files, ${fmt(CHANGED)} changed, on 3 nodes (${NODE_ARGS.join(' ')})`);
     let t = Date.now();
@@ -192,19 +211,24 @@ async function main(): Promise<void> {
     await c.stop('SIGTERM');
     if (PROFILE) printHotFunctions(lastProfile, 'the returning node');
     await waitFor(async () => (await peerStatus(a, c.nodeId)) !== 'alive', { timeoutMs: 30_000, description: 'the others to see the old node gone' });
-    t = Date.now();
-    const empty = await start(2, [a.p2p], h.dir('scale-empty'));
-    const emptyMs = await untilHolds(empty, N, undefined, t);
-    const held = await countFiles(empty.dbPath);
-    const emptyOk = emptyMs !== undefined && emptyMs <= 60_000;
-    console.log(`5. empty node: ${emptyMs === undefined ? `held ${fmt(held)} of ${fmt(N)} after ${fmt(CATCH_UP_LIMIT_MS / 1000)} s` : `caught up in ${fmt(emptyMs / 1000, 1)} s`}, ${fmt(held / ((emptyMs ?? CATCH_UP_LIMIT_MS) / 1000))} files/s: ${verdict(emptyOk)} ${load()}`);
-    results.push(`empty catch-up ${verdict(emptyOk)}`);
-    await empty.stop('SIGTERM');
-    if (PROFILE) printHotFunctions(lastProfile, 'the empty node');
+    await emptyCatchUp(start, a, h.dir('scale-empty'), results, () => lastProfile);
     console.log(`summary: ${results.join('; ')}`);
   } finally {
     await h.stopAll();
   }
+}
+
+/** Figure 5: a node started empty at node2's address, timed until it holds all N files. */
+async function emptyCatchUp(start: (i: number, bootstrap: string[], dir?: string) => Promise<TestNode>, seed: TestNode, dir: string, results: string[], profileOf: () => string): Promise<void> {
+  const t = Date.now();
+  const empty = await start(2, [seed.p2p], dir);
+  const emptyMs = await untilHolds(empty, N, undefined, t);
+  const held = await countFiles(empty.dbPath);
+  const emptyOk = emptyMs !== undefined && emptyMs <= 60_000;
+  console.log(`5. empty node: ${emptyMs === undefined ? `held ${fmt(held)} of ${fmt(N)} after ${fmt(CATCH_UP_LIMIT_MS / 1000)} s` : `caught up in ${fmt(emptyMs / 1000, 1)} s`}, ${fmt(held / ((emptyMs ?? CATCH_UP_LIMIT_MS) / 1000))} files/s: ${verdict(emptyOk)} ${load()}`);
+  results.push(`empty catch-up ${verdict(emptyOk)}`);
+  await empty.stop('SIGTERM');
+  if (PROFILE) printHotFunctions(profileOf(), 'the empty node');
 }
 
 /** Storage bytes sent by these nodes, summed per message type. */
