@@ -140,6 +140,22 @@ describe('peer repositories on SQLite', () => {
     assert.deepEqual((await files.getMany(['twice', 'nothing'])).map((m) => [m.key, m.version, m.chunks.length]), [['twice', '007', 1]]);
   });
 
+  it('a batch of keys not held yet keeps every field, chunk order and share, and refuses aborted versions', async () => {
+    const { ds } = await db();
+    const files = new FileRepository(ds);
+    const shares = new ShareRepository(ds);
+    const outcomes = new StoreOutcomeRepository(ds);
+    await outcomes.applyAbort('aborted', '002', Date.now(), []);
+    const many = Array.from({ length: 700 }, (_, i) => ({ ...manifest(`k${i}`, '001'), chunks: [String(i % 10).repeat(64), 'f'.repeat(64)], ...(i % 2 ? { meta: { 'content-type': 'image/jpeg' } } : {}) }));
+    const saved = await files.saveManifests([...many.map((m) => ({ manifest: m, holders: ['n1', 'n2', 'n1'] })), { manifest: manifest('aborted', '002'), holders: ['n1'] }, { manifest: manifest('aborted', '003'), holders: ['n1'] }]);
+    assert.deepEqual(saved, [...many.map(() => true), false, true], 'every new key, not the aborted version, then a newer one');
+    assert.deepEqual(await files.get('k7'), many[7]);
+    assert.deepEqual(await files.get('k8'), many[8]);
+    assert.equal((await files.get('aborted'))?.version, '003');
+    assert.deepEqual((await shares.forKey('k699')).map((s) => [s.nodeId, s.version]), [['n1', '001'], ['n2', '001']]);
+    assert.equal(await files.count(), 701);
+  });
+
   it('keeps the first key pin, and a forgotten pin is a marker the next pin replaces', async () => {
     const { ds } = await db();
     const peers = new PeerRepository(ds);
