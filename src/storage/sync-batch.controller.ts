@@ -16,11 +16,11 @@ import { parseManifest } from './manifest-validation';
 import { toWire } from './manifest-segments';
 import { QuarantineService } from './quarantine.service';
 import { StorageProtocolError } from './storage-protocol.errors';
-import { ChunkNotFoundError } from './storage.errors';
 import { requirePeer } from './storage.controller';
 import { SyncTransfer } from './sync-transfer';
+import { readChunkRun } from './chunk-run';
 import { SyncPatterns } from './sync.types';
-import { CHUNK_READS_IN_FLIGHT, CHUNK_WRITES_IN_FLIGHT, SYNC_BATCH_CHUNK_BYTES, SYNC_BATCH_HASHES, SYNC_BATCH_JSON_BYTES, SYNC_BATCH_KEYS, inParallel, packChunks, stringList, unpackChunks } from './sync-batch';
+import { CHUNK_WRITES_IN_FLIGHT, SYNC_BATCH_CHUNK_BYTES, SYNC_BATCH_HASHES, SYNC_BATCH_JSON_BYTES, SYNC_BATCH_KEYS, inParallel, packChunks, stringList, unpackChunks } from './sync-batch';
 
 @Controller()
 @UseFilters(RpcErrorPassthroughFilter)
@@ -90,33 +90,7 @@ export class SyncBatchController {
   async chunkGetMany(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
     requirePeer(ctx);
     const hashes = stringList((msg as { hashes?: unknown })?.hashes, 'hashes', SYNC_BATCH_HASHES);
-    const found: Array<{ hash: string; data: Buffer }> = [];
-    const missing: string[] = [];
-    let bytes = 0;
-    // Several read at once (one by one, a reply of small chunks waited on thousands of file
-    // calls in a row), taken in order until the payload is full; no more read ahead than the
-    // chunks seen so far say the payload still has room for (1 MiB chunks: one or two).
-    for (let i = 0, width = 2; i < hashes.length; i += width) {
-      if (found.length > 0) width = Math.max(1, Math.min(CHUNK_READS_IN_FLIGHT, Math.ceil((SYNC_BATCH_CHUNK_BYTES - bytes) / Math.max(1, bytes / found.length))));
-      const read = await inParallel(hashes.slice(i, i + width), width, (hash) =>
-        this.local.getChunk(hash).then(
-          (data) => ({ hash, data }),
-          (err) => {
-            if (!(err instanceof ChunkNotFoundError)) throw err;
-            return { hash, data: undefined };
-          },
-        ),
-      );
-      for (const { hash, data } of read) {
-        if (!data) {
-          missing.push(hash);
-          continue;
-        }
-        if (found.length > 0 && bytes + data.length > SYNC_BATCH_CHUNK_BYTES) return { ...packChunks(found), missing };
-        found.push({ hash, data });
-        bytes += data.length;
-      }
-    }
+    const { found, missing } = await readChunkRun((hash) => this.local.getChunk(hash), hashes, 0, SYNC_BATCH_CHUNK_BYTES);
     return { ...packChunks(found), missing };
   }
 

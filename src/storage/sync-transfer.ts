@@ -19,6 +19,8 @@ import { RepairThrottle } from './repair-throttle';
 import { SEGMENT_CHUNKS } from './manifest-segments';
 import { CHUNK_WRITES_IN_FLIGHT, OfferPromises, SYNC_BATCHES_IN_FLIGHT, SYNC_BATCH_CHUNK_BYTES, SYNC_BATCH_KEYS, inParallel } from './sync-batch';
 import { SyncEntry } from './sync-digest';
+import { readChunkRun } from './chunk-run';
+import { ChunkNotFoundError } from './storage.errors';
 import { compareVersions } from './version';
 
 /** Per key of a batch: undefined when done (or nothing was left to do), else why it failed. */
@@ -149,20 +151,13 @@ export class SyncTransfer {
 
   /** Local chunks to `peer`, a payload's worth per message (at most that much read at once). */
   private async sendChunks(peer: string, hashes: readonly string[]): Promise<void> {
-    let run: Array<{ hash: string; data: Buffer }> = [];
-    let bytes = 0;
-    for (const hash of hashes) {
-      const data = await this.local.getChunk(hash);
-      await this.throttle.take(data.length);
-      if (run.length && bytes + data.length > SYNC_BATCH_CHUNK_BYTES) {
-        await this.router.putChunks(peer, run);
-        run = [];
-        bytes = 0;
-      }
-      run.push({ hash, data });
-      bytes += data.length;
+    for (let from = 0; from < hashes.length; ) {
+      const run = await readChunkRun((hash) => this.local.getChunk(hash), hashes, from, SYNC_BATCH_CHUNK_BYTES);
+      if (run.missing.length) throw new ChunkNotFoundError(run.missing[0]);
+      await this.throttle.take(run.found.reduce((n, c) => n + c.data.length, 0));
+      await this.router.putChunks(peer, run.found);
+      from = run.next;
     }
-    if (run.length) await this.router.putChunks(peer, run);
   }
 
   /** The newest version (manifest or tombstone) this node holds of each key. */
