@@ -33,6 +33,11 @@ export interface PutOptions {
   alreadyVerified?: boolean;
   /** Leave the folder's fsync to a later `syncFolders` (a store's chunks, before its commit). */
   deferFolderSync?: boolean;
+  /**
+   * The caller has just found no copy here (a catch-up's chunks): skip the look for one. A copy
+   * written meanwhile is replaced, atomically, by the same bytes.
+   */
+  knownMissing?: boolean;
 }
 
 export class ChunkStore {
@@ -67,7 +72,7 @@ export class ChunkStore {
   async put(hash: string, data: Buffer, options: PutOptions = {}): Promise<boolean> {
     const target = this.pathOf(hash);
     if (!options.alreadyVerified && sha256Hex(data) !== hash) throw new ChunkCorruptError(hash, 'chunk to store');
-    if (await this.reuse(target, data.length)) return false;
+    if (!options.knownMissing && (await this.reuse(target, data.length))) return false;
     const tmp = path.join(this.tmpDir, randomBytes(12).toString('hex'));
     const dir = path.dirname(target);
     try {

@@ -50,11 +50,12 @@ export class LocalReplica {
 
   /**
    * A chunk of a copy whose chunks the caller has pinned itself (one pin per manifest, as one
-   * put per chunk would; commitManifest takes it off): written like putChunk, not pinned again.
+   * put per chunk would; commitManifest takes it off) and has just found missing here: written
+   * like putChunk, not pinned again.
    */
   async putPinnedChunk(hash: string, data: Buffer): Promise<boolean> {
     await this.guard.settled([hash]);
-    return this.chunks.put(hash, data, { alreadyVerified: true, deferFolderSync: true });
+    return this.chunks.put(hash, data, { alreadyVerified: true, deferFolderSync: true, knownMissing: true });
   }
 
   /** Which of these chunks are not here, in their order (looked up several at once). */
