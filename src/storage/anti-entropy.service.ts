@@ -35,6 +35,7 @@ import { AbortSettler } from './abort-settler';
 import { StoreOutcomeRepository } from '../peer-repository/store-outcome.repository';
 import { ON_ITS_WAY, SyncTransfer } from './sync-transfer';
 import { ShortOf } from './short-of';
+import { SYNC_BATCHES_IN_FLIGHT, SYNC_BATCH_KEYS } from './sync-batch';
 
 export interface SyncRoundResult {
   peer: string;
@@ -234,7 +235,10 @@ export class AntiEntropyService implements OnModuleDestroy {
       const applied = e.kind === 't' ? this.local.applyTombstone(e.key, e.version) : this.local.applyAbort(e.key, e.version);
       await applied.then(() => settle(e.key, true, undefined), (err) => settle(e.key, true, err ?? 'failed'));
     }
-    await this.transfer.pull(peer, pulls.filter((x) => x.kind === 'm'), settleBatch(true));
+    // A large catch-up (a node back empty) is pulled from every member that is up at once.
+    const manifestPulls = pulls.filter((x) => x.kind === 'm');
+    const helpers = manifestPulls.length > SYNC_BATCH_KEYS * SYNC_BATCHES_IN_FLIGHT ? this.membership.alive().map((m) => m.nodeId).filter((id) => id !== peer) : [];
+    await this.transfer.pull(peer, manifestPulls, settleBatch(true), helpers);
     if (pushed || pulled) this.logger.log(`synced with ${this.membership.addressOf(peer) ?? peer}: pushed ${pushed}, pulled ${pulled}${failed ? `, ${failed} failed` : ''}`);
     return { peer, pushed, pulled, failed, pullFailed };
   }

@@ -138,4 +138,9 @@ export class OfferPromises {
     this.until.set(id, now + PROMISE_MS);
     return true;
   }
+
+  /** The version did not come after all (its pull failed): another offer or pull may take it now. */
+  release(id: string): void {
+    this.until.delete(id);
+  }
 }

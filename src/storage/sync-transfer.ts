@@ -58,9 +58,31 @@ export class SyncTransfer {
    * pulls go in random order: a node back after an absence pulls from one peer while every
    * other pushes to it, and in the same order they would all move the same keys at once; in
    * random orders each key is mostly moved once, and found already there by the others.
+   * With `helpers` (other members that hold the same keys) the batches are pulled from all of
+   * them at once, each taking the next batch when it is free: a node that came back empty is
+   * then served by every peer rather than by one. A helper must report the very version `peer`
+   * named; what it does not (or failed to bring) goes back to `peer`, and a helper that served
+   * nothing of a batch is asked nothing more.
    */
-  async pull(peer: string, entries: readonly SyncEntry[], onBatch: (outcome: TransferOutcome) => void): Promise<void> {
-    await inParallel(batchesOf(shuffled(entries)), SYNC_BATCHES_IN_FLIGHT, async (batch) => onBatch(await this.pullBatch(peer, batch)));
+  async pull(peer: string, entries: readonly SyncEntry[], onBatch: (outcome: TransferOutcome) => void, helpers: readonly string[] = []): Promise<void> {
+    const queue = batchesOf(shuffled(entries));
+    const back: SyncEntry[] = [];
+    const fromPeer = async (batch: readonly SyncEntry[]) => onBatch((await this.pullBatch(peer, batch)).outcome);
+    const helperLane = async (helper: string) => {
+      for (let batch = queue.shift(); batch; batch = queue.shift()) {
+        const { outcome, unserved } = await this.pullBatch(helper, batch);
+        const failed = [...outcome].filter(([, err]) => err !== undefined && err !== ON_ITS_WAY).map(([key]) => key);
+        back.push(...unserved, ...batch.filter((e) => failed.includes(e.key)));
+        for (const key of [...unserved.map((e) => e.key), ...failed]) outcome.delete(key);
+        onBatch(outcome);
+        if (unserved.length + failed.length === batch.length) return;
+      }
+    };
+    const peerLane = async () => {
+      for (let batch = queue.shift(); batch; batch = queue.shift()) await fromPeer(batch);
+    };
+    await Promise.all([...Array.from({ length: SYNC_BATCHES_IN_FLIGHT }, peerLane), ...helpers.flatMap((h) => Array.from({ length: SYNC_BATCHES_IN_FLIGHT }, () => helperLane(h)))]);
+    await inParallel(batchesOf(back), SYNC_BATCHES_IN_FLIGHT, fromPeer);
   }
 
   /** Pushes the manifest entries to `peer`, a batch at a time in random order; `onBatch` after each. */
@@ -68,13 +90,19 @@ export class SyncTransfer {
     await inParallel(batchesOf(shuffled(entries)), SYNC_BATCHES_IN_FLIGHT, async (batch) => onBatch(await this.pushBatch(peer, batch)));
   }
 
-  private async pullBatch(peer: string, batch: readonly SyncEntry[]): Promise<TransferOutcome> {
+  /**
+   * One batch of pulls from `peer`: per key the outcome, and the entries whose named version
+   * `peer` did not report (changed since the digest, or, asked of a helper, not held there).
+   */
+  private async pullBatch(peer: string, batch: readonly SyncEntry[]): Promise<{ outcome: TransferOutcome; unserved: SyncEntry[] }> {
     const outcome: TransferOutcome = new Map(batch.map((e) => [e.key, undefined]));
     const keys = batch.map((e) => e.key);
     const named = new Map(batch.map((e) => [e.key, e.version]));
     let wanted: FileManifest[];
+    let unserved: SyncEntry[];
     try {
       const [reports, newest] = await Promise.all([this.router.reports(peer, keys), this.newestHere(keys)]);
+      unserved = batch.filter((e) => reports.get(e.key)?.manifest?.version !== e.version);
       // Only the version the digest named, and only where it is newer than what is here now.
       wanted = batch
         .map((e) => reports.get(e.key)?.manifest)
@@ -86,7 +114,7 @@ export class SyncTransfer {
         // A version another peer's push is bringing right now is not fetched twice.
         .filter((m) => this.promised.take(`${m.key}\u0000${m.version}`) || (outcome.set(m.key, ON_ITS_WAY), false));
     } catch (err) {
-      return new Map(keys.map((k) => [k, err]));
+      return { outcome: new Map(keys.map((k) => [k, err])), unserved: [] };
     }
     // Each copy pins its chunks (as a put per chunk would) until its commit takes the pin off.
     for (const m of wanted) this.local.guard.pin(new Set(m.chunks));
@@ -111,8 +139,10 @@ export class SyncTransfer {
     } finally {
       const left = wanted.filter((m) => !handed.has(m));
       if (left.length) await this.local.releaseChunks(left.flatMap((m) => [...new Set(m.chunks)]));
+      // A version that did not come is no longer promised: a push (or another pull) may bring it.
+      for (const m of wanted) if (outcome.get(m.key) !== undefined) this.promised.release(`${m.key}\u0000${m.version}`);
     }
-    return outcome;
+    return { outcome, unserved };
   }
 
   private async pushBatch(peer: string, batch: readonly SyncEntry[]): Promise<TransferOutcome> {
