@@ -25,6 +25,8 @@ describe('sync batches', () => {
     assert.equal(sut.take('k v2'), true, 'another version is another promise');
     now += 60_001;
     assert.equal(sut.take('k v1'), true, 'a push that never came is asked of someone else');
+    sut.release('k v1');
+    assert.equal(sut.take('k v1'), true, 'a pull that failed gives its promise back at once');
   });
 
   it('runs at most `limit` at a time and reports a failure after the rest ran', async () => {
