@@ -1,5 +1,5 @@
 /**
- * Pages of the keys this node holds, in key order: manifests and tombstones under a prefix,
+ * Pages of the keys this node holds, in key order: manifests, tombstones and aborted versions under a prefix,
  * after a key. What a cluster-wide listing gathers from every member (storage/key-listing).
  * SQLite compares text as bytes, so the order is the UTF-8 byte order of the keys.
  */
@@ -19,6 +19,9 @@ export interface HeldTombstoneEntry {
   key: string;
   version: string;
 }
+
+/** A version of a key whose store failed (an abort record): no listing may show it. */
+export type HeldAbortEntry = HeldTombstoneEntry;
 
 @Injectable()
 export class KeyPageRepository {
@@ -47,5 +50,21 @@ export class KeyPageRepository {
       `SELECT "key", "version" FROM "tombstones" WHERE "key" > ? AND "key" >= ? AND substr("key", 1, length(?)) = ? ORDER BY "key" LIMIT ?`,
       [after, prefix, prefix, prefix, limit],
     );
+  }
+
+  /**
+   * Up to `limit` aborted versions (in key, then version order) of keys like those of
+   * `tombstones`, and every other aborted version of the last key among them: a page never
+   * holds only part of one key's aborts.
+   */
+  async aborted(prefix: string, after: string, limit: number): Promise<HeldAbortEntry[]> {
+    const rows: HeldAbortEntry[] = await this.dataSource.query(
+      `SELECT "key", "version" FROM "aborted_versions" WHERE "key" > ? AND "key" >= ? AND substr("key", 1, length(?)) = ? ORDER BY "key", "version" LIMIT ?`,
+      [after, prefix, prefix, prefix, limit],
+    );
+    if (rows.length < limit) return rows;
+    const last = rows[rows.length - 1];
+    const rest: HeldAbortEntry[] = await this.dataSource.query(`SELECT "key", "version" FROM "aborted_versions" WHERE "key" = ? AND "version" > ? ORDER BY "version"`, [last.key, last.version]);
+    return rows.concat(rest);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Lists the keys of the whole cluster under a prefix, from any node: asks this node and every
  * alive member for a page of what it holds (`storage.keys.page`) at once and merges the pages
- * (see key-listing.ts). A page costs one query per member, each two indexed range scans of at
+ * (see key-listing.ts). A page costs one query per member, each three indexed range scans of at
  * most `limit` rows; a member that does not answer in time is left out and logged, so a key
  * whose every holder is unreachable is not listed (a get of it would fail too).
  */
@@ -17,8 +17,13 @@ export const KeyListingPatterns = { page: 'storage.keys.page' } as const;
 
 export const MAX_LIST_LIMIT = 1000;
 const PAGE_TIMEOUT_MS = 5_000;
-/** A page's reply must fit one message's JSON part (1 MiB) with room to spare. */
+/**
+ * A page's reply must fit one message's JSON part (1 MiB) with room to spare: manifests (with
+ * their metadata) may take this much of it, tombstones and aborts a quarter of it each.
+ */
 const MAX_PAGE_CHARS = 600 * 1024;
+/** Characters an entry takes in a reply besides its key and metadata, counted generously. */
+const ENTRY_CHARS = 200;
 
 export interface KeyListRequest {
   prefix: string;
@@ -52,21 +57,34 @@ export class KeyListingService {
     return mergeKeyPages(pages, req.limit);
   }
 
-  /** This node's page: what it holds under the prefix after the key, trimmed to fit a reply. */
+  /**
+   * This node's page: what it holds under the prefix after the key (manifests, tombstones and
+   * the aborted versions it knows), trimmed to fit a reply. A list that filled its limit may go
+   * on past its last key, so every list is cut at the first such end: the page then speaks for
+   * everything up to its last key.
+   */
   async localPage(request: KeyListRequest): Promise<KeyPage> {
     const { prefix, after, limit } = checkRequest(request);
-    const [files, tombstones] = await Promise.all([this.keys.files(prefix, after, limit), this.keys.tombstones(prefix, after, limit)]);
-    let more = files.length === limit || tombstones.length === limit;
-    let chars = 0;
-    const kept = files.findIndex((f) => (chars += f.key.length + 200 + JSON.stringify(f.meta ?? {}).length) > MAX_PAGE_CHARS);
-    if (kept >= 0) {
-      // Too large for one reply: stop at the last file that fits, and say there is more.
-      const last = files[Math.max(0, kept - 1)].key;
-      files.length = Math.max(1, kept);
-      const graves = tombstones.filter((t) => compareKeys(t.key, last) <= 0);
-      return { files, tombstones: graves, more: true };
-    }
-    return { files, tombstones, more };
+    const [files, tombstones, aborted] = await Promise.all([
+      this.keys.files(prefix, after, limit),
+      this.keys.tombstones(prefix, after, limit),
+      this.keys.aborted(prefix, after, limit),
+    ]);
+    let bound: string | undefined;
+    const stopAt = (key: string) => (bound = bound === undefined || compareKeys(key, bound) < 0 ? key : bound);
+    for (const list of [files, tombstones, aborted]) if (list.length >= limit) stopAt(list[list.length - 1].key);
+    // Too large for one reply: stop at the last entry that fits.
+    const fit = (list: Array<{ key: string; meta?: object }>, budget: number) => {
+      let chars = 0;
+      const over = list.findIndex((x) => (chars += x.key.length + ENTRY_CHARS + (x.meta ? JSON.stringify(x.meta).length : 0)) > budget);
+      if (over >= 0) stopAt(list[Math.max(0, over - 1)].key);
+    };
+    fit(files, MAX_PAGE_CHARS);
+    fit(tombstones, MAX_PAGE_CHARS / 4);
+    fit(aborted, MAX_PAGE_CHARS / 4);
+    if (bound === undefined) return { files, tombstones, aborted, more: false };
+    const upTo = <T extends { key: string }>(list: T[]) => list.filter((x) => compareKeys(x.key, bound as string) <= 0);
+    return { files: upTo(files), tombstones: upTo(tombstones), aborted: upTo(aborted), more: true };
   }
 }
 
@@ -81,5 +99,5 @@ export function checkRequest(x: unknown): KeyListRequest {
 
 function isPage(x: unknown): x is KeyPage {
   const p = x as KeyPage;
-  return typeof p === 'object' && p !== null && Array.isArray(p.files) && Array.isArray(p.tombstones) && typeof p.more === 'boolean';
+  return typeof p === 'object' && p !== null && Array.isArray(p.files) && Array.isArray(p.tombstones) && (p.aborted === undefined || Array.isArray(p.aborted)) && typeof p.more === 'boolean';
 }

@@ -42,3 +42,26 @@ describe(compareKeys.name, () => {
     assert.deepEqual([...keys].sort(compareKeys), byBytes);
   });
 });
+
+describe(`${mergeKeyPages.name} with aborted versions`, () => {
+  // Built apart from the call, as a peer's reply arrives: a page that names the aborts it knows.
+  const withAborts = (files: ReturnType<typeof file>[], aborted: Array<{ key: string; version: string }>, more = false) => ({ files, tombstones: [], aborted, more });
+
+  it('does not list a key whose only version another member knows as aborted', () => {
+    const holder = withAborts([file('a', 'v2'), file('b', 'v1')], []);
+    const knower = withAborts([], [{ key: 'a', version: 'v2' }]);
+    assert.deepEqual(mergeKeyPages([holder, knower], 10).files.map((f) => f.key), ['b']);
+  });
+
+  it("lists the version an aborted one replaced, with that version's size and metadata", () => {
+    const failed = { ...file('a', 'v2'), size: 99, meta: { 'content-type': 'failed/overwrite' } };
+    const kept = { ...file('a', 'v1'), size: 7, meta: { 'content-type': 'image/jpeg' } };
+    const merged = mergeKeyPages([withAborts([failed], []), withAborts([kept], [{ key: 'a', version: 'v2' }])], 10);
+    assert.deepEqual(merged.files, [kept]);
+  });
+
+  it('ignores an abort of another version than the one held', () => {
+    const merged = mergeKeyPages([withAborts([file('a', 'v3')], [{ key: 'a', version: 'v2' }])], 10);
+    assert.deepEqual(merged.files.map((f) => [f.key, f.version]), [['a', 'v3']]);
+  });
+});

@@ -6,11 +6,14 @@
  * the smallest last key of a member that stopped early: past it that member may hold keys it
  * has not sent yet. Up to that bound, each key's newest version wins (a tombstone at least as
  * new as a manifest hides it), so a key deleted while a holder was away stays hidden and a
- * key stored on a quorum shows as soon as the store was acknowledged.
+ * key stored on a quorum shows as soon as the store was acknowledged. A version any member
+ * knows as aborted (its store was reported failed) is passed over, as a read passes over it:
+ * a holder the rollback has not reached yet may still hold it, and the key then shows at the
+ * version the failed store replaced, or not at all.
  *
  * Key order is the UTF-8 byte order, the order SQLite sorts text in and the one S3 lists in.
  */
-import type { HeldFileEntry, HeldTombstoneEntry } from '../peer-repository/key-page.repository';
+import type { HeldAbortEntry, HeldFileEntry, HeldTombstoneEntry } from '../peer-repository/key-page.repository';
 import { compareVersions } from './version';
 
 export type ListedFile = HeldFileEntry;
@@ -19,6 +22,8 @@ export type ListedFile = HeldFileEntry;
 export interface KeyPage {
   files: HeldFileEntry[];
   tombstones: HeldTombstoneEntry[];
+  /** Versions whose stores failed, as far as the member knows (absent from older members). */
+  aborted?: HeldAbortEntry[];
   /** The member stopped early: it may hold keys after the last one it sent. */
   more: boolean;
 }
@@ -45,14 +50,18 @@ export function compareKeys(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/** The last key a page speaks for, or undefined when it covers everything after its start. */
+/**
+ * The last key a page speaks for (a member cuts all its lists at the same key), or undefined
+ * when it covers everything after its start.
+ */
 function pageBound(page: KeyPage): string | undefined {
   if (!page.more) return undefined;
   const lastFile = page.files[page.files.length - 1]?.key;
   const lastGrave = page.tombstones[page.tombstones.length - 1]?.key;
-  if (lastFile === undefined) return lastGrave;
-  if (lastGrave === undefined) return lastFile;
-  return compareKeys(lastFile, lastGrave) > 0 ? lastFile : lastGrave;
+  const lastAbort = page.aborted?.[page.aborted.length - 1]?.key;
+  let bound: string | undefined;
+  for (const k of [lastFile, lastGrave, lastAbort]) if (k !== undefined && (bound === undefined || compareKeys(k, bound) > 0)) bound = k;
+  return bound;
 }
 
 /** Merges the members' pages into one page of at most `limit` live files. */
@@ -63,10 +72,11 @@ export function mergeKeyPages(pages: KeyPage[], limit: number): KeyListing {
     if (b !== undefined && (bound === undefined || compareKeys(b, bound) < 0)) bound = b;
   }
   const within = (key: string) => bound === undefined || compareKeys(key, bound) <= 0;
+  const aborted = new Set(pages.flatMap((p) => (p.aborted ?? []).map((a) => `${a.key}\0${a.version}`)));
   const newest = new Map<string, { version: string; file?: HeldFileEntry }>();
   for (const p of pages) {
     for (const f of p.files) {
-      if (!within(f.key)) continue;
+      if (!within(f.key) || aborted.has(`${f.key}\0${f.version}`)) continue;
       const seen = newest.get(f.key);
       if (!seen || compareVersions(f.version, seen.version) > 0) newest.set(f.key, { version: f.version, file: f });
     }

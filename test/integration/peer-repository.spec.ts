@@ -9,6 +9,7 @@ import { PeerRepository } from '../../src/peer-repository/peer.repository';
 import { ShareRepository } from '../../src/peer-repository/share.repository';
 import { TombstoneRepository } from '../../src/peer-repository/tombstone.repository';
 import { StoreOutcomeRepository } from '../../src/peer-repository/store-outcome.repository';
+import { KeyPageRepository } from '../../src/peer-repository/key-page.repository';
 import { removeDir, tmpDir } from '../helpers/tmp-dir';
 
 const manifest = (key: string, version: string): FileManifest => ({
@@ -111,6 +112,16 @@ describe('peer repositories on SQLite', () => {
     assert.equal(await files.isReferenced('1'.repeat(64)), false, 'a delete frees the kept version too');
     assert.equal(await outcomes.drop('k', '002'), true);
     assert.deepEqual(await outcomes.abortedVersions('k'), ['003']);
+  });
+
+  it('pages the aborted versions under a prefix, never splitting one key\'s aborts', async () => {
+    const { ds } = await db();
+    const outcomes = new StoreOutcomeRepository(ds);
+    for (const [key, version] of [['p/a', '001'], ['p/b', '001'], ['p/b', '002'], ['p/b', '003'], ['q/c', '001']]) await outcomes.applyAbort(key, version, Date.now(), []);
+    const sut = new KeyPageRepository(ds);
+    assert.deepEqual(await sut.aborted('p/', '', 10), [{ key: 'p/a', version: '001' }, { key: 'p/b', version: '001' }, { key: 'p/b', version: '002' }, { key: 'p/b', version: '003' }]);
+    assert.deepEqual((await sut.aborted('p/', '', 2)).map((a) => a.version), ['001', '001', '002', '003'], 'the rest of the last key comes with it');
+    assert.deepEqual(await sut.aborted('p/', 'p/a', 10), [{ key: 'p/b', version: '001' }, { key: 'p/b', version: '002' }, { key: 'p/b', version: '003' }]);
   });
 
   it('commits a batch of manifests in one transaction, judging each key by the same rules', async () => {
