@@ -25,6 +25,12 @@ if [ "${1:-}" != "--docker" ]; then
   if ! command -v useradd >/dev/null; then
     (apt-get install -y --no-install-recommends passwd >/dev/null 2>&1) || echo "!! could not install useradd (passwd)"
   fi
+  # The compose file's checks (test/packaging/secrets.spec.ts) run `docker-compose config`.
+  if ! command -v docker-compose >/dev/null; then
+    echo "== installing docker-compose (checks of docker-compose.yml)"
+    (apt-get install -y --no-install-recommends docker-compose >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends docker-compose >/dev/null 2>&1; }) \
+      || echo "!! could not install docker-compose: its checks will be skipped"
+  fi
   if ! command -v systemd-analyze >/dev/null; then
     (apt-get install -y --no-install-recommends systemd >/dev/null 2>&1) || echo "!! could not install systemd-analyze"
   fi

@@ -1,8 +1,9 @@
 /**
  * The secrets the shipped configurations carry (issue #12): the change-me placeholders of
- * docker-compose.yml, .env.example and k8s/secret.yaml stop a node at start with how to make
- * a real secret, and the two first-use paths make real ones: scripts/init-env.sh (the compose
- * quick start) and install.sh, each writing 0600 and never overwriting an existing file.
+ * .env.example and k8s/secret.yaml stop a node at start with how to make a real secret,
+ * docker-compose.yml has no default for them (compose stops before starting anything), and the
+ * two first-use paths make real ones: scripts/init-env.sh (the compose quick start) and
+ * install.sh, each writing 0600 and never overwriting an existing file.
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,14 +30,9 @@ function readEnvFile(file: string): Record<string, string> {
 
 /** The secret variables each shipped configuration sets when the user changes nothing. */
 function shippedSecrets(): Record<string, Record<string, string>> {
-  const compose = parse(fs.readFileSync(root('docker-compose.yml'), 'utf8'), { merge: true });
-  // "${P2P_CLUSTER_SECRET:-change-me-cluster-secret}": the default compose substitutes without .env.
-  const composeEnv = Object.fromEntries(
-    Object.entries(compose.services.node1.environment as Record<string, string>).map(([k, v]) => [k, /^\$\{[A-Z0-9_]+:-(.*)\}$/.exec(String(v))?.[1] ?? String(v)]),
-  );
   const k8sSecret = parseAllDocuments(fs.readFileSync(root('k8s', 'secret.yaml'), 'utf8')).map((d) => d.toJS())[0].stringData;
   const pick = (env: Record<string, string>) => Object.fromEntries(SECRET_VARS.filter((k) => env[k]).map((k) => [k, env[k]]));
-  return { 'docker-compose.yml': pick(composeEnv), '.env.example': pick(readEnvFile(root('.env.example'))), 'k8s/secret.yaml': pick(k8sSecret) };
+  return { '.env.example': pick(readEnvFile(root('.env.example'))), 'k8s/secret.yaml': pick(k8sSecret) };
 }
 
 const harness = new NodeHarness();
@@ -65,6 +61,37 @@ describe('shipped placeholder secrets', () => {
     const r = await runCli(['serve', '--listen', '127.0.0.1:0', '--db', path.join(dir, 'p2p.db'), '--api-token-file', path.join(dir, 'tokens')], { timeoutMs: 20_000 });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /--api-token-file still holds a placeholder/);
+  });
+});
+
+describe('docker-compose.yml without .env', () => {
+  const REQUIRED = ['P2P_CLUSTER_SECRET', 'P2P_API_TOKEN'];
+  const hasCompose = spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0;
+  /** `docker-compose config` of a copy of the shipped file, in a folder with no .env. */
+  const config = (env: Record<string, string>) => {
+    const dir = harness.dir('compose');
+    fs.copyFileSync(root('docker-compose.yml'), path.join(dir, 'docker-compose.yml'));
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !REQUIRED.includes(k))) as Record<string, string>;
+    return spawnSync('docker-compose', ['config', '--quiet'], { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { ...clean, ...env } });
+  };
+  after(() => harness.stopAll());
+
+  it('has no default for the secret and token: each is required, saying to run scripts/init-env.sh', () => {
+    const compose = parse(fs.readFileSync(root('docker-compose.yml'), 'utf8'), { merge: true });
+    for (const node of ['node1', 'node2', 'node3']) {
+      const env = compose.services[node].environment as Record<string, string>;
+      for (const k of REQUIRED) assert.match(String(env[k]), new RegExp(`^\\$\\{${k}:\\?run scripts/init-env\\.sh first[^}]*\\}$`), `${node} ${k}`);
+    }
+  });
+
+  it('docker-compose stops before starting anything, with one line, until both are set', { skip: !hasCompose && 'docker-compose is not installed' }, () => {
+    const missing = config({ P2P_CLUSTER_SECRET: 'a'.repeat(64) });
+    assert.equal(missing.status, 1, missing.stdout + missing.stderr);
+    assert.equal(missing.stderr.trim().split('\n').length, 1, missing.stderr);
+    assert.match(missing.stderr, /run scripts\/init-env\.sh first/);
+    assert.equal(config({}).status, 1);
+    const set = config({ P2P_CLUSTER_SECRET: 'a'.repeat(64), P2P_API_TOKEN: 'b'.repeat(64) });
+    assert.equal(set.status, 0, set.stderr);
   });
 });
 
