@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { AbortedVersionEntity, FileChunkEntity, FileEntity, PreviousChunkEntity, ShareEntity, TombstoneEntity } from './entities';
-import { insertChunkRows, keepPrevious } from './previous-version';
+import { forgetPrevious, insertChunkRows, keepPrevious } from './previous-version';
 import { ManifestItem, saveManifestBatch } from './manifest-batch';
 import { changedSince, dataGeneration, dataWrite } from './write-lock';
 
@@ -15,6 +15,11 @@ export interface FileManifest {
   createdAt: number;
   /** Opaque metadata stored with the file (see storage/file-meta.ts); absent when none. */
   meta?: Record<string, string>;
+  /**
+   * This version's store is known to have been acknowledged (a settle reached the node that
+   * sends it, or the copy it had came so marked): no abort of it can come. Absent: unknown.
+   */
+  settled?: true;
 }
 
 /** A manifest's identity without its chunk list (listings). */
@@ -37,7 +42,7 @@ export class FileRepository {
     const row = await this.repo.findOneBy({ key });
     if (!row) return null;
     const chunks = await this.chunkRows.find({ select: { hash: true }, where: { key }, order: { idx: 'ASC' } });
-    return { ...fromRow(row), chunks: chunks.map((c) => c.hash) };
+    return manifestOf(row, chunks.map((c) => c.hash));
   }
 
   /** The held manifests of these keys (three queries however many keys; absent keys are left out). */
@@ -45,14 +50,14 @@ export class FileRepository {
     if (keys.length === 0) return [];
     const rows = await this.repo.findBy({ key: In([...keys]) });
     const chunks = chunkListsOf(await this.chunkRows.find({ select: { key: true, hash: true }, where: { key: In(rows.map((r) => r.key)) }, order: { key: 'ASC', idx: 'ASC' } }));
-    return rows.map((r) => ({ ...fromRow(r), chunks: chunks.get(r.key) ?? [] }));
+    return rows.map((r) => manifestOf(r, chunks.get(r.key) ?? []));
   }
 
   /** Every held manifest with its chunk list (for a full listing; no timer calls this). */
   async list(): Promise<FileManifest[]> {
     const rows = await this.repo.find({ order: { key: 'ASC' } });
     const chunks = chunkListsOf(await this.chunkRows.find({ order: { key: 'ASC', idx: 'ASC' } }));
-    return rows.map((r) => ({ ...fromRow(r), chunks: chunks.get(r.key) ?? [] }));
+    return rows.map((r) => manifestOf(r, chunks.get(r.key) ?? []));
   }
 
   /** Every held manifest without its chunks, in key order. */
@@ -172,17 +177,30 @@ async function saveOne(m: EntityManager, manifest: FileManifest, holders: string
   if (tombstone && tombstone.version >= manifest.version) return false;
   if (await m.getRepository(AbortedVersionEntity).findOneBy({ key: manifest.key, version: manifest.version })) return false;
   const current = await m.getRepository(FileEntity).findOneBy({ key: manifest.key });
-  if (current && current.version === manifest.version) return true;
+  if (current && current.version === manifest.version) {
+    if (manifest.settled && !current.settled) replaced?.push(...(await markSettled(m, manifest.key)));
+    return true;
+  }
   if (current && current.version > manifest.version) return false;
   if (current) {
     const chunks = await chunkHashesOf(m, manifest.key);
-    const displaced = await keepPrevious(m, current, chunks, Date.now());
+    // A version known acknowledged cannot be aborted: nothing needs keeping to put back.
+    const displaced = manifest.settled ? await forgetPrevious(m, manifest.key) : await keepPrevious(m, current, chunks, Date.now());
     replaced?.push(...chunks, ...displaced);
   }
   await m.getRepository(FileEntity).save(toRow(manifest));
   await writeChunkRows(m, manifest.key, manifest.chunks);
   await replaceShares(m, manifest.key, manifest.version, holders);
   return true;
+}
+
+/**
+ * Marks the held version of `key` as known acknowledged and forgets the version it replaced
+ * (inside the caller's transaction); returns that version's chunk list.
+ */
+export async function markSettled(m: EntityManager, key: string): Promise<string[]> {
+  await m.getRepository(FileEntity).update({ key }, { settled: 1 });
+  return forgetPrevious(m, key);
 }
 
 async function writeChunkRows(m: EntityManager, key: string, chunks: string[]): Promise<void> {
@@ -199,7 +217,7 @@ export async function replaceShares(m: EntityManager, key: string, version: stri
 }
 
 function toRow(f: FileManifest): FileEntity {
-  return { key: f.key, version: f.version, size: f.size, contentHash: f.contentHash, chunkSize: f.chunkSize, chunkCount: f.chunks.length, createdAt: f.createdAt, meta: f.meta ? JSON.stringify(f.meta) : null };
+  return { key: f.key, version: f.version, size: f.size, contentHash: f.contentHash, chunkSize: f.chunkSize, chunkCount: f.chunks.length, createdAt: f.createdAt, meta: f.meta ? JSON.stringify(f.meta) : null, settled: f.settled ? 1 : 0 };
 }
 
 function fromRow(r: FileEntity): Omit<FileManifest, 'chunks'> {
@@ -212,4 +230,9 @@ function fromRow(r: FileEntity): Omit<FileManifest, 'chunks'> {
     createdAt: Number(r.createdAt),
     ...(r.meta ? { meta: JSON.parse(r.meta) as Record<string, string> } : {}),
   };
+}
+
+/** A held manifest as a whole: its row, whether it is known settled, and its chunk list. */
+function manifestOf(r: FileEntity, chunks: string[]): FileManifest {
+  return { ...fromRow(r), ...(Number(r.settled) === 1 ? { settled: true as const } : {}), chunks };
 }

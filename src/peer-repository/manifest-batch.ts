@@ -66,7 +66,7 @@ async function insertFresh(m: EntityManager, items: readonly ManifestItem[]): Pr
     await m.query(`DELETE FROM "shares" WHERE "key" IN (${marks})`, part);
   }
   const now = Date.now();
-  await insertRows(m, 'files', ['key', 'version', 'size', 'contentHash', 'chunkSize', 'chunkCount', 'createdAt', 'meta'], items.map(({ manifest: f }) => [f.key, f.version, f.size, f.contentHash, f.chunkSize, f.chunks.length, f.createdAt, f.meta ? JSON.stringify(f.meta) : null]));
+  await insertRows(m, 'files', ['key', 'version', 'size', 'contentHash', 'chunkSize', 'chunkCount', 'createdAt', 'meta', 'settled'], items.map(({ manifest: f }) => [f.key, f.version, f.size, f.contentHash, f.chunkSize, f.chunks.length, f.createdAt, f.meta ? JSON.stringify(f.meta) : null, f.settled ? 1 : 0]));
   await insertRows(m, 'file_chunks', ['key', 'idx', 'hash'], items.flatMap(({ manifest: f }) => f.chunks.map((hash, idx) => [f.key, idx, hash])));
   await insertRows(m, 'shares', ['key', 'nodeId', 'version', 'confirmedAt'], items.flatMap(({ manifest: f, holders }) => [...new Set(holders)].map((nodeId) => [f.key, nodeId, f.version, now])));
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, In, LessThan, Repository } from 'typeorm';
 import { AbortedVersionEntity, FileEntity, PreviousVersionEntity, TombstoneEntity } from './entities';
-import { chunkHashesOf, removeManifestRows } from './file.repository';
+import { chunkHashesOf, markSettled, removeManifestRows } from './file.repository';
 import { forgetPrevious, restorePrevious } from './previous-version';
 import { dataWrite, writeTransaction } from './write-lock';
 
@@ -70,14 +70,17 @@ export class StoreOutcomeRepository {
     });
   }
 
-  /** The store of `version` was acknowledged: the version it replaced is not needed any more. */
+  /**
+   * The store of `version` was acknowledged: when it is the held version it is marked so (and
+   * passes that on with its copies), and the version it replaced is not needed any more.
+   */
   settle(key: string, version: string): Promise<string[]> {
-    // Kept versions are not what anti-entropy compares: no data generation (write-lock.ts).
+    // Neither the kept version nor the settled mark is what anti-entropy compares: no data
+    // generation (write-lock.ts). A stale view sends the copy unmarked, which only keeps more.
     return writeTransaction(this.dataSource, async (m) => {
-      const prev = await m.getRepository(PreviousVersionEntity).findOneBy({ key });
       const current = await m.getRepository(FileEntity).findOneBy({ key });
-      if (!prev || current?.version !== version || prev.version >= version) return [];
-      return forgetPrevious(m, key);
+      if (current?.version !== version) return [];
+      return markSettled(m, key);
     });
   }
 

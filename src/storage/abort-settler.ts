@@ -8,7 +8,8 @@
  *     placed holder over the known members is up and has it or does not hold that version (the
  *     tombstones' rule, tombstone-settler.ts): a holder away longer than the ttl still learns it.
  * Each pass also frees the replaced versions kept for an abort (previous-version.ts) whose
- * store's outcome never arrived within PREVIOUS_HOLD_MS.
+ * store's outcome never arrived within PREVIOUS_HOLD_MS (a version that arrives marked settled
+ * keeps nothing aside: see FileManifest.settled).
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { describeError } from '../common/errors';

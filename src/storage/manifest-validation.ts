@@ -34,6 +34,7 @@ export function parseManifest(x: unknown): FileManifest {
     chunks: chunks as string[],
     createdAt: Number.isSafeInteger(m.createdAt) ? (m.createdAt as number) : Date.now(),
     ...(meta ? { meta } : {}),
+    ...(m.settled === true ? { settled: true as const } : {}),
   };
 }
 

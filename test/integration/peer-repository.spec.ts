@@ -114,6 +114,31 @@ describe('peer repositories on SQLite', () => {
     assert.deepEqual(await outcomes.abortedVersions('k'), ['003']);
   });
 
+  it('a version known settled (acknowledged) frees the one it replaced at once, and says so when read', async () => {
+    const { ds } = await db();
+    const files = new FileRepository(ds);
+    const outcomes = new StoreOutcomeRepository(ds);
+    const v1 = { ...manifest('k', '001'), chunks: ['1'.repeat(64)] };
+    assert.equal(await files.saveManifest(v1, ['n1']), true);
+    await outcomes.settle('k', '001');
+    assert.equal((await files.get('k'))?.settled, true, 'a settle marks the held version, to pass on with it');
+    // As anti-entropy brings it from a holder that was told the store was acknowledged.
+    const v2 = { ...manifest('k', '002'), chunks: ['2'.repeat(64)], settled: true as const };
+    const replaced: string[] = [];
+    assert.equal(await files.saveManifest(v2, ['n1'], replaced), true);
+    assert.equal(await files.isReferenced('1'.repeat(64)), false, 'nothing is kept for an abort that cannot come');
+    assert.deepEqual(replaced, ['1'.repeat(64)]);
+    // Not known settled: kept, until the settle comes with the same version.
+    const v3 = { ...manifest('k', '003'), chunks: ['3'.repeat(64)] };
+    assert.equal(await files.saveManifest(v3, ['n1']), true);
+    assert.equal(await files.isReferenced('2'.repeat(64)), true);
+    const confirmed: string[] = [];
+    assert.equal(await files.saveManifest({ ...v3, settled: true }, ['n1'], confirmed), true);
+    assert.deepEqual(confirmed, ['2'.repeat(64)], 'a settled copy of the held version frees the kept one');
+    assert.equal(await files.isReferenced('2'.repeat(64)), false);
+    assert.equal((await files.get('k'))?.settled, true);
+  });
+
   it('pages the aborted versions under a prefix, never splitting one key\'s aborts', async () => {
     const { ds } = await db();
     const outcomes = new StoreOutcomeRepository(ds);

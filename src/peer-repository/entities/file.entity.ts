@@ -30,4 +30,8 @@ export class FileEntity {
   /** JSON object of strings: opaque metadata the file was stored with, or NULL. */
   @Column('text', { nullable: true })
   meta?: string | null;
+
+  /** 1 once this node knows the version's store was acknowledged (FileManifest.settled). */
+  @Column('integer', { default: 0 })
+  settled?: number;
 }
