@@ -94,11 +94,8 @@ export class BucketService {
     await this.write(name, { created, deleting: String(markedAt) });
     let empty: boolean;
     try {
-      const [objects, uploads] = await Promise.all([
-        this.listing.list({ prefix: objectPrefix(name), after: '', limit: 1 }),
-        this.listing.list({ prefix: uploadPrefix(name), after: '', limit: 1 }),
-      ]);
-      empty = objects.files.length === 0 && uploads.files.length === 0;
+      const [objects, uploads] = await Promise.all([this.listing.hasAny(objectPrefix(name)), this.listing.hasAny(uploadPrefix(name))]);
+      empty = !objects && !uploads;
     } catch (err) {
       await this.write(name, { created }).catch(() => undefined);
       throw err;

@@ -17,6 +17,8 @@ export const KeyListingPatterns = { page: 'storage.keys.page' } as const;
 
 export const MAX_LIST_LIMIT = 1000;
 const PAGE_TIMEOUT_MS = 5_000;
+/** Entries per page when asking only whether a prefix holds any key (tombstones may come first). */
+const ANY_PAGE_LIMIT = 100;
 /**
  * A page's reply must fit one message's JSON part (1 MiB) with room to spare: manifests (with
  * their metadata) may take this much of it, tombstones and aborts a quarter of it each.
@@ -55,6 +57,21 @@ export class KeyListingService {
       else this.logger.warn(`listing: ${i === 0 ? 'this node' : members[i - 1].nodeId.slice(0, 8)} gave no page (${r.status === 'rejected' ? describeError(r.reason) : 'malformed'})`);
     });
     return mergeKeyPages(pages, req.limit);
+  }
+
+  /**
+   * Whether any live key starts with `prefix`. A page may hold no live key and still say there
+   * is more (its members' tombstones or aborts came first), so pages are followed until a key
+   * shows or none is left.
+   */
+  async hasAny(prefix: string): Promise<boolean> {
+    let after = '';
+    for (;;) {
+      const page = await this.list({ prefix, after, limit: ANY_PAGE_LIMIT });
+      if (page.files.length > 0) return true;
+      if (page.next === undefined) return false;
+      after = page.next;
+    }
   }
 
   /**
