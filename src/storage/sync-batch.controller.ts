@@ -20,7 +20,7 @@ import { requirePeer } from './storage.controller';
 import { SyncTransfer } from './sync-transfer';
 import { readChunkRun } from './chunk-run';
 import { SyncPatterns } from './sync.types';
-import { CHUNK_WRITES_IN_FLIGHT, SYNC_BATCH_CHUNK_BYTES, SYNC_BATCH_HASHES, SYNC_BATCH_JSON_BYTES, SYNC_BATCH_KEYS, inParallel, packChunks, stringList, unpackChunks } from './sync-batch';
+import { CHUNK_WRITES_IN_FLIGHT, SYNC_BATCH_CHUNK_BYTES, SYNC_BATCH_HASHES, SYNC_BATCH_JSON_BYTES, SYNC_BATCH_KEYS, batchItems, inParallel, packChunks, stringList, unpackChunks } from './sync-batch';
 
 @Controller()
 @UseFilters(RpcErrorPassthroughFilter)
@@ -63,10 +63,8 @@ export class SyncBatchController {
   @MessagePattern(SyncPatterns.offer)
   async offer(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
     requirePeer(ctx);
-    const raw = (msg as { items?: unknown })?.items;
-    if (!Array.isArray(raw) || raw.length > SYNC_BATCH_KEYS) throw new StorageProtocolError(`field "items" must be a list of at most ${SYNC_BATCH_KEYS}`);
     let hashCount = 0;
-    const items = raw.map((x: { key?: unknown; version?: unknown; hashes?: unknown }) => {
+    const items = batchItems<{ key: unknown; version: unknown; hashes: unknown }>(msg).map((x) => {
       if (typeof x?.key !== 'string' || typeof x.version !== 'string') throw new StorageProtocolError('offered item invalid');
       const hashes = stringList(x.hashes, 'hashes', SYNC_BATCH_HASHES);
       if ((hashCount += hashes.length) > SYNC_BATCH_HASHES) throw new StorageProtocolError('too many chunk hashes offered');
@@ -109,10 +107,8 @@ export class SyncBatchController {
   @MessagePattern(SyncPatterns.commitMany)
   async commitMany(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
     requirePeer(ctx);
-    const raw = (msg as { items?: unknown })?.items;
-    if (!Array.isArray(raw) || raw.length > SYNC_BATCH_KEYS) throw new StorageProtocolError(`field "items" must be a list of at most ${SYNC_BATCH_KEYS}`);
     const results = await Promise.all(
-      raw.map(async (x: { manifest?: unknown; holders?: unknown }) => {
+      batchItems<{ manifest: unknown; holders: unknown }>(msg).map(async (x) => {
         try {
           const manifest = parseManifest(x?.manifest);
           const holders = Array.isArray(x?.holders) ? x.holders.filter((h): h is string => typeof h === 'string').slice(0, 64) : [];

@@ -55,6 +55,16 @@ export function unpackChunks(msg: unknown): Array<{ hash: string; data: Buffer }
 }
 
 /** An untrusted list of strings of at most `max` entries. */
+/**
+ * The `items` of a batch message: a list of at most SYNC_BATCH_KEYS entries. Each entry is
+ * still untrusted (any value, so T's fields must all be optional): the caller checks each.
+ */
+export function batchItems<T extends Record<string, unknown>>(msg: unknown): Array<Partial<T> | null | undefined> {
+  const raw = (msg as { items?: unknown })?.items;
+  if (!Array.isArray(raw) || raw.length > SYNC_BATCH_KEYS) throw new StorageProtocolError(`field "items" must be a list of at most ${SYNC_BATCH_KEYS}`);
+  return raw as Array<Partial<T> | null | undefined>;
+}
+
 export function stringList(x: unknown, field: string, max: number): string[] {
   if (!Array.isArray(x) || x.length > max || !x.every((s) => typeof s === 'string' && s.length <= 4096)) {
     throw new StorageProtocolError(`field "${field}" must be a list of at most ${max} strings`);
