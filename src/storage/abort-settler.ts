@@ -6,22 +6,20 @@
  *     rollback removes the version when it returns, and a reader passes over it meanwhile;
  *   - an abort older than --tombstone-ttl (by its version's time) is dropped only once every
  *     placed holder over the known members is up and has it or does not hold that version (the
- *     tombstones' rule, tombstone-settler.ts): a holder away longer than the ttl still learns it.
+ *     tombstones' rule, placed-settle.ts): a holder away longer than the ttl still learns it.
  * Each pass also frees the replaced versions kept for an abort (previous-version.ts) whose
  * store's outcome never arrived within PREVIOUS_HOLD_MS (a version that arrives marked settled
  * keeps nothing aside: see FileManifest.settled).
  */
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { describeError } from '../common/errors';
+import { Inject, Injectable } from '@nestjs/common';
 import { NODE_CONFIG } from '../config/config.tokens';
 import type { NodeConfig } from '../config/node-config';
 import { MembershipService } from '../gossip/membership.service';
 import { AbortRecord, StoreOutcomeRepository } from '../peer-repository/store-outcome.repository';
 import { NodeIdentity } from '../transport/node-identity';
 import { LocalReplica } from './local-replica';
-import { placeKey } from './placement';
+import { PlacedSettle } from './placed-settle';
 import { ReplicaRouter } from './replica-router';
-import { RoundRobin } from './round-robin';
 import { tombstoneExpired } from './tombstone-settler';
 
 export const ABORTS_PER_ROUND = 50;
@@ -34,8 +32,11 @@ export const PREVIOUS_HOLD_MS = 10 * 60_000;
 
 @Injectable()
 export class AbortSettler {
-  private readonly logger = new Logger('AntiEntropy');
-  private readonly batches = new RoundRobin();
+  private readonly settler = new PlacedSettle<AbortRecord>(ABORTS_PER_ROUND, {
+    settleAt: (holder, a) => this.settleAt(holder, a),
+    drop: (a) => this.outcomes.drop(a.key, a.version),
+    describe: (a) => `abort of "${a.key}" at ${a.version}`,
+  });
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
@@ -50,28 +51,13 @@ export class AbortSettler {
   async settle(now = Date.now()): Promise<number> {
     await this.local.expirePrevious(now - PREVIOUS_HOLD_MS);
     const due = (await this.outcomes.list()).filter((a) => tombstoneExpired(a.version, now, this.config.tombstoneTtlMs));
-    const batch = this.batches.take(due, ABORTS_PER_ROUND);
-    const known = this.membership.knownIds();
-    const up = new Set(this.membership.upIds());
-    const dropped = await Promise.all(
-      batch.map(async (a) => {
-        const holders = placeKey(a.key, known, this.config.replicas).filter((id) => id !== this.identity.nodeId);
-        const settled = await Promise.all(holders.map((h) => up.has(h) && this.settleAt(h, a)));
-        return settled.every(Boolean) && this.outcomes.drop(a.key, a.version);
-      }),
-    );
-    return dropped.filter(Boolean).length;
+    return this.settler.pass(due, this.membership, this.identity.nodeId, this.config.replicas);
   }
 
-  /** True once `holder` has the abort or does not hold the aborted version. */
-  private async settleAt(holder: string, a: AbortRecord): Promise<boolean> {
-    try {
-      const report = await this.router.report(holder, a.key);
-      if (!report.aborted?.includes(a.version) && report.manifest?.version === a.version) await this.router.abort(holder, a.key, a.version);
-      return true;
-    } catch (err) {
-      this.logger.debug(`abort of "${a.key}" at ${a.version} not settled at ${holder.slice(0, 8)}: ${describeError(err)}`);
-      return false;
-    }
+  /** Settled once `holder` has the abort or does not hold the aborted version. */
+  private async settleAt(holder: string, a: AbortRecord): Promise<true> {
+    const report = await this.router.report(holder, a.key);
+    if (!report.aborted?.includes(a.version) && report.manifest?.version === a.version) await this.router.abort(holder, a.key, a.version);
+    return true;
   }
 }

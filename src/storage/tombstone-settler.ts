@@ -7,19 +7,19 @@
  *     would delete. A placed holder that is down, cut off or quarantined cannot confirm, so the
  *     tombstone is kept until it comes back and is given it: a node away for longer than the
  *     ttl still learns of the deletes it missed, and nothing has to be inferred from absence.
- * Placed holders are the ones placement picks over every known member that has not left.
- * At most TOMBSTONES_PER_ROUND tombstones are settled per round, to bound a round's work.
+ * Placed holders are the ones placement picks over every known member that has not left
+ * (placed-settle.ts, shared with the abort records). At most TOMBSTONES_PER_ROUND tombstones
+ * are settled per round, to bound a round's work.
  */
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { describeError } from '../common/errors';
+import { Inject, Injectable } from '@nestjs/common';
 import { NODE_CONFIG } from '../config/config.tokens';
 import type { NodeConfig } from '../config/node-config';
 import { MembershipService } from '../gossip/membership.service';
 import { TombstoneRecord, TombstoneRepository } from '../peer-repository/tombstone.repository';
 import { NodeIdentity } from '../transport/node-identity';
 import { placeKey } from './placement';
+import { PlacedSettle } from './placed-settle';
 import { ReplicaRouter } from './replica-router';
-import { RoundRobin } from './round-robin';
 import { ManifestReport } from './storage.types';
 import { compareVersions, parseVersion } from './version';
 
@@ -41,10 +41,15 @@ export function holderNeed(report: ManifestReport, version: string, expired: boo
   return older || !expired ? 'needs' : 'clear';
 }
 
+type DueTombstone = TombstoneRecord & { expired: boolean };
+
 @Injectable()
 export class TombstoneSettler {
-  private readonly logger = new Logger('AntiEntropy');
-  private readonly batches = new RoundRobin();
+  private readonly settler = new PlacedSettle<DueTombstone>(TOMBSTONES_PER_ROUND, {
+    settleAt: (holder, t) => this.settleAt(holder, t),
+    drop: (t) => this.tombstones.drop(t.key, t.version),
+    describe: (t) => `tombstone of "${t.key}"`,
+  });
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
@@ -56,34 +61,18 @@ export class TombstoneSettler {
 
   /** One bounded pass; returns how many tombstones were dropped here. */
   async settle(now = Date.now()): Promise<number> {
-    const known = this.membership.knownIds();
-    const up = new Set(this.membership.upIds());
     const repair = this.membership.repairPlacementIds(this.config.repairGraceMs);
     const self = this.identity.nodeId;
     const due = (await this.tombstones.list())
-      .map((t) => ({ t, expired: tombstoneExpired(t.version, now, this.config.tombstoneTtlMs) }))
-      .filter(({ t, expired }) => expired || !placeKey(t.key, repair, this.config.replicas).includes(self));
-    const batch = this.batches.take(due, TOMBSTONES_PER_ROUND);
-    const dropped = await Promise.all(
-      batch.map(async ({ t, expired }) => {
-        const holders = placeKey(t.key, known, this.config.replicas).filter((id) => id !== self);
-        // A holder known to be down is not asked (it would only time out) and cannot confirm.
-        const settled = await Promise.all(holders.map((h) => up.has(h) && this.settleAt(h, t, expired)));
-        return settled.every(Boolean) && this.tombstones.drop(t.key, t.version);
-      }),
-    );
-    return dropped.filter(Boolean).length;
+      .map((t) => ({ ...t, expired: tombstoneExpired(t.version, now, this.config.tombstoneTtlMs) }))
+      .filter((t) => t.expired || !placeKey(t.key, repair, this.config.replicas).includes(self));
+    return this.settler.pass(due, this.membership, self, this.config.replicas);
   }
 
-  /** True once `holder` has the tombstone or needs none. */
-  private async settleAt(holder: string, t: TombstoneRecord, expired: boolean): Promise<boolean> {
-    try {
-      const need = holderNeed(await this.router.report(holder, t.key), t.version, expired);
-      if (need === 'needs') await this.router.tombstone(holder, t.key, t.version);
-      return true;
-    } catch (err) {
-      this.logger.debug(`tombstone of "${t.key}" not settled at ${holder.slice(0, 8)}: ${describeError(err)}`);
-      return false;
-    }
+  /** Settled once `holder` has the tombstone or needs none. */
+  private async settleAt(holder: string, t: DueTombstone): Promise<true> {
+    const need = holderNeed(await this.router.report(holder, t.key), t.version, t.expired);
+    if (need === 'needs') await this.router.tombstone(holder, t.key, t.version);
+    return true;
   }
 }
