@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { VersionColumns } from './version-columns.entity';
 
 /**
  * The version a commit replaced, kept until the store that replaced it is known to have been
@@ -7,28 +8,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  * collection leaves those chunks alone meanwhile.
  */
 @Entity('previous_versions')
-export class PreviousVersionEntity {
-  @PrimaryColumn('text')
-  key: string;
-
-  @Column('text')
-  version: string;
-
-  @Column('integer')
-  size: number;
-
-  @Column('text')
-  contentHash: string;
-
-  @Column('integer')
-  chunkSize: number;
-
-  @Column('integer')
-  createdAt: number;
-
-  @Column('text', { nullable: true })
-  meta?: string | null;
-
+export class PreviousVersionEntity extends VersionColumns {
   /** JSON list of the node ids its shares named. */
   @Column('text')
   holders: string;
