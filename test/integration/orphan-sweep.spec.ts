@@ -2,6 +2,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DataSource } from 'typeorm';
 import { NodeHarness } from '../helpers/node-harness';
 import { runCli } from '../helpers/cli-runner';
 import { NodeClient } from '../../src/cli/node-client';
@@ -10,6 +11,16 @@ import { StoragePatterns } from '../../src/storage/storage.types';
 import { openDatabase } from '../../src/peer-repository/data-source';
 import { FileRepository } from '../../src/peer-repository/file.repository';
 import { ChunkStore } from '../../src/storage/chunk-store';
+import { LocalReplica } from '../../src/storage/local-replica';
+import { ScrubService } from '../../src/storage/scrub.service';
+import { TombstoneRepository } from '../../src/peer-repository/tombstone.repository';
+import { StoreOutcomeRepository } from '../../src/peer-repository/store-outcome.repository';
+
+/** The scrubber of one node's data, outside a node (only its orphan sweep is used). */
+function scrubberOf(ds: DataSource, files: FileRepository, chunks: ChunkStore): ScrubService {
+  const local = new LocalReplica(chunks, files, new TombstoneRepository(ds), new StoreOutcomeRepository(ds));
+  return new ScrubService({ replicas: 1 } as never, local, files, {} as never, {} as never, {} as never);
+}
 
 describe('orphan chunks', () => {
   const harness = new NodeHarness();
@@ -39,12 +50,7 @@ describe('orphan chunks', () => {
       assert.deepEqual(orphans, [sha256Hex(blob)]);
       const old = new Date(Date.now() - 25 * 3_600_000);
       fs.utimesSync(chunks.pathOf(orphans[0]), old, old);
-      const { ScrubService } = await import('../../src/storage/scrub.service');
-      const { LocalReplica } = await import('../../src/storage/local-replica');
-      const { TombstoneRepository } = await import('../../src/peer-repository/tombstone.repository');
-      const { StoreOutcomeRepository } = await import('../../src/peer-repository/store-outcome.repository');
-      const local = new LocalReplica(chunks, files, new TombstoneRepository(ds), new StoreOutcomeRepository(ds));
-      const sut = new ScrubService({ replicas: 1 } as never, local, files, {} as never, {} as never, {} as never);
+      const sut = scrubberOf(ds, files, chunks);
       // Each step reads at most 16 of the 256 prefix folders: 16 steps go round them all.
       let swept = 0;
       for (let step = 0; step < 16; step++) swept += await sut.sweepOrphans();
@@ -71,12 +77,7 @@ describe('orphan chunks', () => {
         fs.utimesSync(chunks.pathOf(sha256Hex(data)), old, old);
         orphans.push(sha256Hex(data));
       }
-      const { ScrubService } = await import('../../src/storage/scrub.service');
-      const { LocalReplica } = await import('../../src/storage/local-replica');
-      const { TombstoneRepository } = await import('../../src/peer-repository/tombstone.repository');
-      const { StoreOutcomeRepository } = await import('../../src/peer-repository/store-outcome.repository');
-      const local = new LocalReplica(chunks, files, new TombstoneRepository(ds), new StoreOutcomeRepository(ds));
-      const sut = new ScrubService({ replicas: 1 } as never, local, files, {} as never, {} as never, {} as never);
+      const sut = scrubberOf(ds, files, chunks);
       const first = await sut.sweepOrphans();
       assert.ok(first > 0 && first <= 300, `one sweep step deleted ${first} of 1500 chunks`);
       let total = first;
