@@ -220,7 +220,7 @@ function toRow(f: FileManifest): FileEntity {
   return { key: f.key, version: f.version, size: f.size, contentHash: f.contentHash, chunkSize: f.chunkSize, chunkCount: f.chunks.length, createdAt: f.createdAt, meta: f.meta ? JSON.stringify(f.meta) : null, settled: f.settled ? 1 : 0 };
 }
 
-function fromRow(r: FileEntity): Omit<FileManifest, 'chunks'> {
+export function fromRow(r: FileEntity): Omit<FileManifest, 'chunks'> {
   return {
     key: r.key,
     version: r.version,
@@ -233,6 +233,6 @@ function fromRow(r: FileEntity): Omit<FileManifest, 'chunks'> {
 }
 
 /** A held manifest as a whole: its row, whether it is known settled, and its chunk list. */
-function manifestOf(r: FileEntity, chunks: string[]): FileManifest {
+export function manifestOf(r: FileEntity, chunks: string[]): FileManifest {
   return { ...fromRow(r), ...(Number(r.settled) === 1 ? { settled: true as const } : {}), chunks };
 }

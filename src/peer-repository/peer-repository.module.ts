@@ -3,13 +3,14 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { FileRepository } from './file.repository';
 import { KeyPageRepository } from './key-page.repository';
+import { KeyReportRepository } from './key-report.repository';
 import { NodeMetaRepository } from './node-meta.repository';
 import { PeerRepository } from './peer.repository';
 import { ShareRepository } from './share.repository';
 import { StoreOutcomeRepository } from './store-outcome.repository';
 import { TombstoneRepository } from './tombstone.repository';
 
-const REPOSITORIES = [PeerRepository, FileRepository, ShareRepository, TombstoneRepository, NodeMetaRepository, KeyPageRepository, StoreOutcomeRepository];
+const REPOSITORIES = [PeerRepository, FileRepository, ShareRepository, TombstoneRepository, NodeMetaRepository, KeyPageRepository, KeyReportRepository, StoreOutcomeRepository];
 
 /**
  * The node's SQLite database and its repositories; global. The node opens the database before

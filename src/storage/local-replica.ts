@@ -7,6 +7,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { FileManifest, FileRepository } from '../peer-repository/file.repository';
 import { TombstoneRepository } from '../peer-repository/tombstone.repository';
 import { AbortEffect, StoreOutcomeRepository } from '../peer-repository/store-outcome.repository';
+import { KeyReportRepository } from '../peer-repository/key-report.repository';
 import { ChunkStore, PutOptions } from './chunk-store';
 import { ChunkGuard } from './chunk-guard';
 import { CopyCheck, ManifestReport } from './storage.types';
@@ -35,6 +36,7 @@ export class LocalReplica {
     private readonly files: FileRepository,
     private readonly tombstones: TombstoneRepository,
     private readonly outcomes: StoreOutcomeRepository,
+    private readonly keyReports: KeyReportRepository,
   ) {}
 
   /**
@@ -127,8 +129,8 @@ export class LocalReplica {
   }
 
   async report(key: string): Promise<ManifestReport> {
-    const [manifest, tombstone, aborted] = await Promise.all([this.files.get(key), this.tombstones.get(key), this.outcomes.abortedVersions(key)]);
-    return { manifest, tombstone: tombstone ? { key: tombstone.key, version: tombstone.version } : null, ...(aborted.length ? { aborted } : {}) };
+    const { manifest, tombstone, aborted } = await this.keyReports.get(key);
+    return { manifest, tombstone, ...(aborted.length ? { aborted } : {}) };
   }
 
   /** Versions of `key` whose stores failed, as far as this node knows. */

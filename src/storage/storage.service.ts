@@ -417,8 +417,10 @@ export class StorageService implements OnModuleDestroy {
    * this node) knows as aborted is passed over: a holder that missed the abort may still have it.
    */
   private async lookup(key: string, nodeIds: string[]): Promise<ManifestReport> {
-    const [reports, abortedHere] = await Promise.all([Promise.allSettled(nodeIds.map((id) => this.router.report(id, key))), this.local.abortedVersions(key)]);
-    const aborted = new Set(abortedHere);
+    const reports = await Promise.allSettled(nodeIds.map((id) => this.router.report(id, key)));
+    // This node's own abort records count even when it is not asked (its report carries them when it is).
+    const selfAnswered = nodeIds.some((id, i) => this.router.isSelf(id) && reports[i].status === 'fulfilled');
+    const aborted = new Set(selfAnswered ? [] : await this.local.abortedVersions(key));
     for (const r of reports) if (r.status === 'fulfilled') r.value?.aborted?.forEach((v) => aborted.add(v));
     let manifest: FileManifest | null = null;
     let tombstone: ManifestReport['tombstone'] = null;

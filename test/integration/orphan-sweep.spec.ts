@@ -10,6 +10,7 @@ import { sha256Hex } from '../../src/storage/chunker';
 import { StoragePatterns } from '../../src/storage/storage.types';
 import { openDatabase } from '../../src/peer-repository/data-source';
 import { FileRepository } from '../../src/peer-repository/file.repository';
+import { KeyReportRepository } from '../../src/peer-repository/key-report.repository';
 import { ChunkStore } from '../../src/storage/chunk-store';
 import { LocalReplica } from '../../src/storage/local-replica';
 import { ScrubService } from '../../src/storage/scrub.service';
@@ -18,7 +19,7 @@ import { StoreOutcomeRepository } from '../../src/peer-repository/store-outcome.
 
 /** The scrubber of one node's data, outside a node (only its orphan sweep is used). */
 function scrubberOf(ds: DataSource, files: FileRepository, chunks: ChunkStore): ScrubService {
-  const local = new LocalReplica(chunks, files, new TombstoneRepository(ds), new StoreOutcomeRepository(ds));
+  const local = new LocalReplica(chunks, files, new TombstoneRepository(ds), new StoreOutcomeRepository(ds), new KeyReportRepository(ds));
   return new ScrubService({ replicas: 1 } as never, local, files, {} as never, {} as never, {} as never);
 }
 

@@ -10,6 +10,7 @@ import { ShareRepository } from '../../src/peer-repository/share.repository';
 import { TombstoneRepository } from '../../src/peer-repository/tombstone.repository';
 import { StoreOutcomeRepository } from '../../src/peer-repository/store-outcome.repository';
 import { KeyPageRepository } from '../../src/peer-repository/key-page.repository';
+import { KeyReportRepository } from '../../src/peer-repository/key-report.repository';
 import { removeDir, tmpDir } from '../helpers/tmp-dir';
 
 const manifest = (key: string, version: string): FileManifest => ({
@@ -147,6 +148,29 @@ describe('peer repositories on SQLite', () => {
     assert.deepEqual(await sut.aborted('p/', '', 10), [{ key: 'p/a', version: '001' }, { key: 'p/b', version: '001' }, { key: 'p/b', version: '002' }, { key: 'p/b', version: '003' }]);
     assert.deepEqual((await sut.aborted('p/', '', 2)).map((a) => a.version), ['001', '001', '002', '003'], 'the rest of the last key comes with it');
     assert.deepEqual(await sut.aborted('p/', 'p/a', 10), [{ key: 'p/b', version: '001' }, { key: 'p/b', version: '002' }, { key: 'p/b', version: '003' }]);
+  });
+
+  it('reports a key (manifest with its chunks in order, tombstone, aborts) in one statement as the separate reads do', async () => {
+    const { ds } = await db();
+    const files = new FileRepository(ds);
+    const outcomes = new StoreOutcomeRepository(ds);
+    const graves = new TombstoneRepository(ds);
+    const sut = new KeyReportRepository(ds);
+    assert.deepEqual(await sut.get('absent'), { manifest: null, tombstone: null, aborted: [] });
+    // Chunk hashes out of their sort order, and a repeated one: the report keeps file order.
+    const chunks = ['f', '1', 'f', '8'].map((c) => c.repeat(64));
+    const v1: FileManifest = { ...manifest('k', '001'), size: 4096 * 3 + 1, chunkSize: 4096, chunks, meta: { 'content-type': 'text/plain' } };
+    await files.saveManifest(v1, ['n1']);
+    await files.saveManifest({ ...manifest('k', '002'), chunks: ['2'.repeat(64)] }, ['n1']);
+    await outcomes.applyAbort('k', '002', Date.now(), []);
+    await outcomes.applyAbort('k', '000', Date.now(), []);
+    await graves.applyDelete('other', '003');
+    const report = await sut.get('k');
+    assert.deepEqual(report.manifest, await files.get('k'));
+    assert.deepEqual(report.manifest, v1);
+    assert.deepEqual([...report.aborted].sort(), await outcomes.abortedVersions('k').then((v) => v.sort()));
+    assert.equal(report.tombstone, null);
+    assert.deepEqual(await sut.get('other'), { manifest: null, tombstone: { key: 'other', version: '003' }, aborted: [] });
   });
 
   it('commits a batch of manifests in one transaction, judging each key by the same rules', async () => {
