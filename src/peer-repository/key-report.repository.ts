@@ -8,6 +8,11 @@ export interface KeyRecord {
   manifest: FileManifest | null;
   tombstone: { key: string; version: string } | null;
   aborted: string[];
+  /**
+   * Present when this node knows the store of its held version was acknowledged (see
+   * FileEntity.settled): the holders that store was placed on.
+   */
+  settledFor?: string[];
 }
 
 interface KeyRow {
@@ -22,10 +27,12 @@ interface KeyRow {
   chunks: string | null;
   tombstone: string | null;
   aborted: string | null;
+  settledFor: string | null;
 }
 
 /**
- * A key's manifest with its chunk list, its tombstone and its aborted versions in one SQLite
+ * A key's manifest with its chunk list, its tombstone, its aborted versions and whether its
+ * store is known acknowledged (with the holders it was placed on) in one SQLite
  * statement: a read asks every holder it consults for this, once per GET, where four
  * separate queries (manifest, chunks, tombstone, aborts) cost four round trips through
  * TypeORM and the sqlite3 thread pool. One statement also reads one snapshot of the key.
@@ -39,7 +46,8 @@ export class KeyReportRepository {
       `SELECT f.key, f.version, f.size, f.contentHash, f.chunkSize, f.createdAt, f.meta, f.settled,
          (SELECT json_group_array(c.hash ORDER BY c.idx) FROM file_chunks c WHERE c.key = f.key) AS chunks,
          (SELECT t.version FROM tombstones t WHERE t.key = ?) AS tombstone,
-         (SELECT json_group_array(a.version) FROM aborted_versions a WHERE a.key = ?) AS aborted
+         (SELECT json_group_array(a.version) FROM aborted_versions a WHERE a.key = ?) AS aborted,
+         CASE WHEN f.settled = 1 THEN (SELECT json_group_array(s.nodeId) FROM shares s WHERE s.key = f.key AND s.version = f.version) END AS settledFor
        FROM (SELECT 1) LEFT JOIN files f ON f.key = ?`,
       [key, key, key],
     );
@@ -48,6 +56,6 @@ export class KeyReportRepository {
     const tombstone = r?.tombstone ? { key, version: r.tombstone } : null;
     if (!r || r.key === null || r.version === null) return { manifest: null, tombstone, aborted };
     const manifest: FileManifest = manifestOf(r as unknown as FileEntity, r.chunks ? (JSON.parse(r.chunks) as string[]) : []);
-    return { manifest, tombstone, aborted };
+    return { manifest, tombstone, aborted, ...(r.settledFor ? { settledFor: JSON.parse(r.settledFor) as string[] } : {}) };
   }
 }

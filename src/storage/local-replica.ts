@@ -129,8 +129,8 @@ export class LocalReplica {
   }
 
   async report(key: string): Promise<ManifestReport> {
-    const { manifest, tombstone, aborted } = await this.keyReports.get(key);
-    return { manifest, tombstone, ...(aborted.length ? { aborted } : {}) };
+    const { manifest, tombstone, aborted, settledFor } = await this.keyReports.get(key);
+    return { manifest, tombstone, ...(aborted.length ? { aborted } : {}), ...(settledFor ? { settledFor } : {}) };
   }
 
   /** Versions of `key` whose stores failed, as far as this node knows. */

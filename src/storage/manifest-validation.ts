@@ -44,7 +44,7 @@ export function parseManifest(x: unknown): FileManifest {
  * make a key look deleted (or superseded) to the node that asked.
  */
 export function parseReport(x: unknown): ManifestReport {
-  const r = (typeof x === 'object' && x !== null ? x : {}) as { manifest?: unknown; tombstone?: unknown; aborted?: unknown };
+  const r = (typeof x === 'object' && x !== null ? x : {}) as { manifest?: unknown; tombstone?: unknown; aborted?: unknown; settledFor?: unknown };
   let manifest: FileManifest | null = null;
   if (r.manifest) {
     try {
@@ -58,8 +58,12 @@ export function parseReport(x: unknown): ManifestReport {
   // An abort only ever hides that one version, so a lying holder can hide a version from a
   // reader (as by not answering) but never make an older or newer one win.
   const aborted = Array.isArray(r.aborted) ? r.aborted.filter((v): v is string => isBelievableVersion(v)).slice(0, MAX_ABORTED) : [];
-  return { manifest, tombstone, ...(aborted.length ? { aborted } : {}) };
+  const settledFor = manifest && Array.isArray(r.settledFor) && r.settledFor.length <= MAX_HOLDERS && r.settledFor.every((id) => typeof id === 'string') ? (r.settledFor as string[]) : undefined;
+  return { manifest, tombstone, ...(aborted.length ? { aborted } : {}), ...(settledFor ? { settledFor } : {}) };
 }
+
+/** Holders a settled report may name (a key is placed on --replicas of them). */
+const MAX_HOLDERS = 64;
 
 /** Aborted versions of one key a report may list (failed stores of one key are few). */
 const MAX_ABORTED = 256;

@@ -8,8 +8,9 @@
  * holders; the store is acknowledged when a write quorum confirmed, otherwise the
  * version is aborted everywhere (abortVersion) and the client gets QuorumNotReachedError.
  *
- * Get: the newest manifest among the holders (a newer tombstone means deleted), then each
- * chunk from this node if held, else from the holders in turn, verified.
+ * Get: the newest manifest among the holders (a newer tombstone means deleted): R = N - W + 1
+ * of them first (a quorum read, this node first), all of them when their answers do not settle
+ * it; then each chunk from this node if held, else from the holders in turn, verified.
  *
  * Delete: a tombstone with a fresh version goes to the placed holders and every alive member;
  * it is acknowledged when a write quorum of placed holders holds it.
@@ -31,6 +32,7 @@ import { UploadSession } from './upload-session';
 import { validateKey } from './key';
 import { StoreOptions, parseFileMeta } from './file-meta';
 import { VersionClock, compareVersions } from './version';
+import { quorumReadSet, readQuorum, settledManifest } from './quorum-read';
 
 const SESSION_IDLE_MS = 5 * 60_000;
 /**
@@ -51,6 +53,8 @@ export class StorageService implements OnModuleDestroy {
   /** Who had the manifest of a key at its last lookup: where a get fetches chunks from. */
   private readonly sources = new Map<string, { version: string; nodeIds: string[]; at: number }>();
   private readonly sweeper: NodeJS.Timeout;
+  /** Which of the other holders a quorum read starts at (reads take turns). */
+  private readTurn = 0;
   private readonly logger = new Logger('Storage');
   /** Told about every client operation this node coordinated (metrics). */
   onOperation: ((op: 'store' | 'get' | 'delete', ok: boolean, seconds: number) => void) | undefined;
@@ -248,6 +252,8 @@ export class StorageService implements OnModuleDestroy {
 
   private async findManifest(rawKey: string): Promise<FileManifest> {
     const key = validateKey(rawKey);
+    const settled = await this.quorumLookup(key);
+    if (settled) return settled;
     let found = await this.lookup(key, this.holdersFor(key));
     if (!found.manifest && !found.tombstone) {
       // Placement may have moved since the store: ask every alive member before giving up.
@@ -410,6 +416,28 @@ export class StorageService implements OnModuleDestroy {
     session.done.set(index, { hash, data, reusable: results.every((r) => r.status === 'fulfilled') });
     session.advance();
     return { received: session.chunkHashes.length };
+  }
+
+  /**
+   * A quorum read (quorum-read.ts): R of the key's reachable placed holders, this node first.
+   * Their manifest when their answers settle it; undefined otherwise (and when one of them
+   * fails), and the caller asks every holder.
+   */
+  private async quorumLookup(key: string): Promise<FileManifest | undefined> {
+    const { placed, reachable, writeQuorum } = this.placedHolders(key);
+    const isSelf = (id: string) => this.router.isSelf(id);
+    const asked = quorumReadSet(reachable, isSelf, readQuorum(placed.length, writeQuorum), this.readTurn++);
+    if (asked.length === 0) return undefined;
+    const [reports, abortedHere] = await Promise.all([
+      Promise.all(asked.map((id) => this.router.report(id, key))).catch(() => undefined),
+      asked.some(isSelf) ? [] : this.local.abortedVersions(key),
+    ]);
+    const manifest = reports && settledManifest(reports, abortedHere, placed);
+    if (!manifest) return undefined;
+    this.versions.observe(manifest.version);
+    for (const r of reports) if (r.tombstone) this.versions.observe(r.tombstone.version);
+    this.sources.set(key, { version: manifest.version, nodeIds: asked, at: Date.now() });
+    return manifest;
   }
 
   /**

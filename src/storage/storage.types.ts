@@ -59,6 +59,11 @@ export interface ManifestReport {
   tombstone: { key: string; version: string } | null;
   /** Versions of the key whose stores failed (never served, whoever holds one). */
   aborted?: string[];
+  /**
+   * Present when the holder knows the store of its manifest's version was acknowledged (its
+   * coordinator's settle reached it): the holders that store was placed on (quorum-read.ts).
+   */
+  settledFor?: string[];
 }
 
 /** Where a key's copies are (GET /v1/files/:key/replicas). */

@@ -171,6 +171,24 @@ describe('peer repositories on SQLite', () => {
     assert.deepEqual([...report.aborted].sort(), await outcomes.abortedVersions('k').then((v) => v.sort()));
     assert.equal(report.tombstone, null);
     assert.deepEqual(await sut.get('other'), { manifest: null, tombstone: { key: 'other', version: '003' }, aborted: [] });
+    assert.equal(report.settledFor, undefined, 'a version put back by an abort is not known acknowledged');
+  });
+
+  it('knows a version settled from its settle until the held version changes', async () => {
+    const { ds } = await db();
+    const files = new FileRepository(ds);
+    const outcomes = new StoreOutcomeRepository(ds);
+    const sut = new KeyReportRepository(ds);
+    await files.saveManifest(manifest('k', '001'), ['n1', 'n2', 'n3']);
+    assert.equal((await sut.get('k')).settledFor, undefined, 'committed, outcome unknown');
+    await outcomes.settle('k', '000');
+    assert.equal((await sut.get('k')).settledFor, undefined, 'the settle of another version');
+    await outcomes.settle('k', '001');
+    assert.deepEqual((await sut.get('k')).settledFor?.sort(), ['n1', 'n2', 'n3']);
+    await files.saveManifest({ ...manifest('k', '002'), chunks: ['2'.repeat(64)] }, ['n1', 'n2', 'n4']);
+    assert.equal((await sut.get('k')).settledFor, undefined, 'a newer version is not settled by the older one');
+    await outcomes.settle('k', '002');
+    assert.deepEqual((await sut.get('k')).settledFor?.sort(), ['n1', 'n2', 'n4']);
   });
 
   it('commits a batch of manifests in one transaction, judging each key by the same rules', async () => {
