@@ -106,6 +106,13 @@ describe('a read through StorageService', () => {
     assert.equal(asked.length, 2 + 3 + 2 + 3, 'each read asked two holders, then all three');
   });
 
+  it('asks every holder for a file of several chunks, so that its chunks come from all of them', async () => {
+    const big = (): ManifestReport => ({ manifest: { ...manifest(2), size: 2048, chunks: ['1'.repeat(64), '2'.repeat(64)] }, tombstone: null, settledFor: ALL });
+    const { sut, asked } = cluster({ [A]: big(), [B]: big(), [C]: big() });
+    assert.equal((await sut.manifest('k')).version, v(2));
+    assert.equal(asked.length, 2 + 3);
+  });
+
   it('asks every holder when the agreed version was stored on other holders than the key is placed on now', async () => {
     const elsewhere = [A, B, 'd'.repeat(32)];
     const { sut, asked } = cluster({ [A]: settled(1, { settledFor: elsewhere }), [B]: settled(1, { settledFor: elsewhere }), [C]: settled(2) });

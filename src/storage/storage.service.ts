@@ -420,8 +420,8 @@ export class StorageService implements OnModuleDestroy {
 
   /**
    * A quorum read (quorum-read.ts): R of the key's reachable placed holders, this node first.
-   * Their manifest when their answers settle it; undefined otherwise (and when one of them
-   * fails), and the caller asks every holder.
+   * Their manifest when their answers settle it and it has at most one chunk; undefined
+   * otherwise (and when one of them fails), and the caller asks every holder.
    */
   private async quorumLookup(key: string): Promise<FileManifest | undefined> {
     const { placed, reachable, writeQuorum } = this.placedHolders(key);
@@ -433,7 +433,9 @@ export class StorageService implements OnModuleDestroy {
       asked.some(isSelf) ? [] : this.local.abortedVersions(key),
     ]);
     const manifest = reports && settledManifest(reports, abortedHere, placed);
-    if (!manifest) return undefined;
+    // A file of several chunks is read from every holder that has it (spreadByChunk): the one
+    // more report that finds them all is nothing next to its transfer.
+    if (!manifest || manifest.chunks.length > 1) return undefined;
     this.versions.observe(manifest.version);
     for (const r of reports) if (r.tombstone) this.versions.observe(r.tombstone.version);
     this.sources.set(key, { version: manifest.version, nodeIds: asked, at: Date.now() });
