@@ -74,17 +74,24 @@ export class TcpTransportClient extends ClientProxy {
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
     const abort = new AbortController();
+    let answered = false;
     this.connect()
       .then((conn) => conn.request(this.normalizePattern(packet.pattern), packet.data, abort.signal))
       .then(
         (response) => {
+          answered = true;
           if (!abort.signal.aborted) callback({ response, isDisposed: true });
         },
         (err) => {
+          answered = true;
           if (!abort.signal.aborted) callback({ err });
         },
       );
-    return () => abort.abort();
+    // Nest calls this teardown after every answer too: aborting then would only build an
+    // AbortError (a DOMException with its stack) per request, for a wait that is already over.
+    return () => {
+      if (!answered) abort.abort();
+    };
   }
 
   protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
