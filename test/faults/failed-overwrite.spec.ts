@@ -14,7 +14,7 @@ import * as crypto from 'node:crypto';
 import { NodeClient } from '../../src/cli/node-client';
 import { FaultCluster } from '../helpers/fault-cluster';
 import { requireNetFaults } from '../helpers/net-faults';
-import { readDb } from '../helpers/node-db';
+import { allHold, heldVersion } from '../helpers/node-db';
 import { TestNode, logsOnFailure, waitForMesh } from '../helpers/node-harness';
 import { testCluster } from '../helpers/test-cluster';
 import { waitFor } from '../helpers/wait-for';
@@ -22,8 +22,6 @@ import { waitFor } from '../helpers/wait-for';
 const CHUNK = 4096;
 const KEY = 'photo.jpg';
 const ARGS = ['--replicas', '3', '--write-quorum', '3', '--chunk-size', String(CHUNK)];
-
-const heldVersion = async (node: TestNode) => (await readDb<{ version: string }>(node.dbPath, 'SELECT version FROM files WHERE key = ?', [KEY]))[0]?.version ?? null;
 
 /** What a GET of KEY through `node` returns: the body, or the HTTP status when it is not 200. */
 async function served(node: TestNode): Promise<Buffer | number> {
@@ -35,7 +33,7 @@ async function served(node: TestNode): Promise<Buffer | number> {
 async function storeFirst(client: NodeClient, nodes: TestNode[]): Promise<{ body: Buffer; version: string }> {
   const body = crypto.randomBytes(CHUNK);
   const { version } = await client.store(KEY, (async function* () { yield body; })());
-  await waitFor(async () => (await Promise.all(nodes.map(heldVersion))).every((v) => v === version), { description: 'every node to hold the first version' });
+  await waitFor(() => allHold(nodes, KEY, version), { description: 'every node to hold the first version' });
   return { body, version };
 }
 
@@ -56,7 +54,7 @@ function overwrite(client: NodeClient, body: Buffer, beforeCommit: () => void): 
 
 /** Waits until `node` holds a version other than `version`. */
 const untilReplaced = (node: TestNode, version: string, timeoutMs = 9_000) =>
-  waitFor(async () => { const v = await heldVersion(node); return v !== null && v !== version; }, { timeoutMs, description: `${node.name} to take the new version` });
+  waitFor(async () => { const v = await heldVersion(node, KEY); return v !== null && v !== version; }, { timeoutMs, description: `${node.name} to take the new version` });
 
 /**
  * Every node serves and holds the acknowledged version, and keeps doing so for a few more
@@ -70,7 +68,7 @@ async function assertConverged(nodes: TestNode[], acknowledged: { body: Buffer; 
       if (Buffer.isBuffer(got) && got.equals(failedBody)) seen.add(node.name);
       else if (!(Buffer.isBuffer(got) && got.equals(acknowledged.body))) return false;
     }
-    return (await Promise.all(nodes.map(heldVersion))).every((v) => v === acknowledged.version);
+    return allHold(nodes, KEY, acknowledged.version);
   };
   const converged = await waitFor(check, { timeoutMs: 60_000, intervalMs: 250, description: 'every node to serve and hold the acknowledged version' }).catch((err: Error) => err);
   assert.deepEqual([...seen], [], 'no node served the version of the failed overwrite');
@@ -142,7 +140,7 @@ describe('an overwrite that failed while partitioned holders kept and spread its
       // each other, serve the version they hold (documented: a node cut off from every node
       // that knows the abort). Once the abort has reached them, it must never come back.
       cluster.heal();
-      await waitFor(async () => (await Promise.all(nodes.map(heldVersion))).every((v) => v === first.version), { timeoutMs: 60_000, description: 'the abort to reach both and the first version to be back' });
+      await waitFor(() => allHold(nodes, KEY, first.version), { timeoutMs: 60_000, description: 'the abort to reach both and the first version to be back' });
       await assertConverged(nodes, first, failedBody);
     }));
 });

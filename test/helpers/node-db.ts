@@ -18,3 +18,18 @@ export function readDb<T>(dbPath: string, sql: string, params: unknown[] = []): 
     });
   });
 }
+
+/** The version of `key` a node's database holds, or null when it holds none. */
+export async function heldVersion(node: { dbPath: string }, key: string): Promise<string | null> {
+  return (await readDb<{ version: string }>(node.dbPath, 'SELECT version FROM files WHERE key = ?', [key]))[0]?.version ?? null;
+}
+
+/** Whether every one of `nodes` holds `version` of `key`. */
+export async function allHold(nodes: readonly { dbPath: string }[], key: string, version: string): Promise<boolean> {
+  return (await Promise.all(nodes.map((n) => heldVersion(n, key)))).every((v) => v === version);
+}
+
+/** How many replaced versions a node keeps for a possible abort of the store that replaced them. */
+export async function keptPrevious(node: { dbPath: string }): Promise<number> {
+  return (await readDb<{ n: number }>(node.dbPath, 'SELECT count(*) AS n FROM previous_versions'))[0].n;
+}

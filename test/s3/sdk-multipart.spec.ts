@@ -10,7 +10,7 @@ import * as crypto from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { Crc32c } from '@aws-crypto/crc32c';
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand,
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CompletedPart, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand,
   HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand, UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { S3_KEY_ID, S3_SECRET, S3Cluster, startS3Cluster } from '../helpers/s3-cluster';
@@ -25,6 +25,10 @@ function uint32Base64(n: number): string {
 }
 const crc32Base64 = (b: Buffer) => uint32Base64(zlib.crc32(b));
 const crc32cBase64 = (b: Buffer) => uint32Base64(new Crc32c().update(b).digest());
+
+type SummedAlgorithm = 'CRC32' | 'CRC32C';
+/** The checksum of `algorithm` and its type, as a response names them. */
+const summed = (r: { ChecksumCRC32?: string; ChecksumCRC32C?: string; ChecksumType?: string }, algorithm: SummedAlgorithm) => ({ sum: r[`Checksum${algorithm}`], type: r.ChecksumType });
 
 async function failure(p: Promise<unknown>): Promise<string> {
   try {
@@ -52,6 +56,20 @@ describe('S3 multipart uploads through the AWS SDK', () => {
     await c.harness.stopAll();
   });
 
+  /** An upload of `key` asking for `algorithm` checksums, its parts sent through each node in turn, each with its checksum. */
+  async function uploadSummed(key: string, algorithm: SummedAlgorithm, parts: Buffer[], type?: 'FULL_OBJECT') {
+    const created = await s3[0].send(new CreateMultipartUploadCommand({ Bucket: B, Key: key, ChecksumAlgorithm: algorithm, ChecksumType: type }));
+    assert.deepEqual([created.ChecksumAlgorithm, created.ChecksumType], [algorithm, type ?? 'COMPOSITE']);
+    const sent: CompletedPart[] = [];
+    for (const [i, body] of parts.entries()) {
+      const up = await s3[i % 3].send(new UploadPartCommand({ Bucket: B, Key: key, UploadId: created.UploadId, PartNumber: i + 1, Body: body, ChecksumAlgorithm: algorithm }));
+      sent.push({ ETag: up.ETag, PartNumber: i + 1, [`Checksum${algorithm}`]: up[`Checksum${algorithm}`] });
+    }
+    return { UploadId: created.UploadId, sent };
+  }
+  const completeUpload = (key: string, UploadId: string | undefined, Parts: CompletedPart[], via = 2) =>
+    s3[via].send(new CompleteMultipartUploadCommand({ Bucket: B, Key: key, UploadId, MultipartUpload: { Parts } }));
+
   it('completes with the md5-of-md5s ETag; a part sent again replaces the first', async () => {
     const parts = [crypto.randomBytes(5 * MiB), crypto.randomBytes(5 * MiB + 1), crypto.randomBytes(1234)];
     const { UploadId } = await s3[0].send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'assembled', ContentType: 'application/x-parts', Metadata: { m: '1' } }));
@@ -63,7 +81,7 @@ describe('S3 multipart uploads through the AWS SDK', () => {
     assert.deepEqual(listed.Parts?.map((p) => [p.PartNumber, p.ETag, p.Size]), parts.map((p, i) => [i + 1, etags[i], p.length]));
     const uploads = await s3[1].send(new ListMultipartUploadsCommand({ Bucket: B }));
     assert.ok(uploads.Uploads?.some((u) => u.UploadId === UploadId && u.Key === 'assembled'));
-    const done = await s3[1].send(new CompleteMultipartUploadCommand({ Bucket: B, Key: 'assembled', UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }));
+    const done = await completeUpload('assembled', UploadId, etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })), 1);
     const md5s = Buffer.concat(parts.map((p) => crypto.createHash('md5').update(p).digest()));
     assert.equal(done.ETag, `"${crypto.createHash('md5').update(md5s).digest('hex')}-3"`);
     const got = await s3[2].send(new GetObjectCommand({ Bucket: B, Key: 'assembled' }));
@@ -77,7 +95,7 @@ describe('S3 multipart uploads through the AWS SDK', () => {
     const { UploadId } = await s3[0].send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'small-parts' }));
     const a = await s3[0].send(new UploadPartCommand({ Bucket: B, Key: 'small-parts', UploadId, PartNumber: 1, Body: Buffer.alloc(MiB) }));
     const b = await s3[0].send(new UploadPartCommand({ Bucket: B, Key: 'small-parts', UploadId, PartNumber: 2, Body: Buffer.alloc(10) }));
-    const complete = (Parts: Array<{ ETag?: string; PartNumber: number }>) => s3[1].send(new CompleteMultipartUploadCommand({ Bucket: B, Key: 'small-parts', UploadId, MultipartUpload: { Parts } }));
+    const complete = (Parts: CompletedPart[]) => completeUpload('small-parts', UploadId, Parts, 1);
     assert.equal(await failure(complete([{ ETag: a.ETag, PartNumber: 1 }, { ETag: b.ETag, PartNumber: 2 }])), 'EntityTooSmall');
     assert.equal(await failure(complete([{ ETag: b.ETag, PartNumber: 2 }, { ETag: a.ETag, PartNumber: 1 }])), 'InvalidPartOrder');
     assert.equal(await failure(complete([{ ETag: '"00000000000000000000000000000000"', PartNumber: 1 }])), 'InvalidPart');
@@ -92,60 +110,36 @@ describe('S3 multipart uploads through the AWS SDK', () => {
     const { UploadId } = await s3[1].send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'copied-parts' }));
     const p1 = await s3[1].send(new UploadPartCopyCommand({ Bucket: B, Key: 'copied-parts', UploadId, PartNumber: 1, CopySource: `${B}/copy-source`, CopySourceRange: `bytes=0-${5 * MiB - 1}` }));
     const p2 = await s3[1].send(new UploadPartCopyCommand({ Bucket: B, Key: 'copied-parts', UploadId, PartNumber: 2, CopySource: `${B}/copy-source`, CopySourceRange: `bytes=${5 * MiB}-${7 * MiB - 1}` }));
-    await s3[2].send(new CompleteMultipartUploadCommand({ Bucket: B, Key: 'copied-parts', UploadId, MultipartUpload: { Parts: [{ ETag: p1.CopyPartResult!.ETag, PartNumber: 1 }, { ETag: p2.CopyPartResult!.ETag, PartNumber: 2 }] } }));
+    await completeUpload('copied-parts', UploadId, [{ ETag: p1.CopyPartResult!.ETag, PartNumber: 1 }, { ETag: p2.CopyPartResult!.ETag, PartNumber: 2 }]);
     const got = await s3[0].send(new GetObjectCommand({ Bucket: B, Key: 'copied-parts' }));
     assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(source));
   });
 
   it('keeps part checksums and answers the composite checksum on Complete, ListParts and with checksum mode', async () => {
     const parts = [crypto.randomBytes(5 * MiB), crypto.randomBytes(4321)];
-    const { UploadId, ChecksumAlgorithm } = await s3[0].send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'summed', ChecksumAlgorithm: 'CRC32' }));
-    assert.equal(ChecksumAlgorithm, 'CRC32');
-    const sent: Array<{ ETag: string; ChecksumCRC32: string; PartNumber: number }> = [];
-    for (const [i, body] of parts.entries()) {
-      const up = await s3[i % 3].send(new UploadPartCommand({ Bucket: B, Key: 'summed', UploadId, PartNumber: i + 1, Body: body, ChecksumAlgorithm: 'CRC32' }));
-      assert.equal(up.ChecksumCRC32, crc32Base64(body));
-      sent.push({ ETag: up.ETag!, ChecksumCRC32: up.ChecksumCRC32!, PartNumber: i + 1 });
-    }
+    const { UploadId, sent } = await uploadSummed('summed', 'CRC32', parts);
+    assert.deepEqual(sent.map((p) => p.ChecksumCRC32), parts.map(crc32Base64));
     const listed = await s3[1].send(new ListPartsCommand({ Bucket: B, Key: 'summed', UploadId }));
     assert.deepEqual(listed.Parts?.map((p) => p.ChecksumCRC32), sent.map((p) => p.ChecksumCRC32));
-    const composite = `${crc32Base64(Buffer.concat(sent.map((p) => Buffer.from(p.ChecksumCRC32, 'base64'))))}-2`;
-    const done = await s3[2].send(new CompleteMultipartUploadCommand({ Bucket: B, Key: 'summed', UploadId, MultipartUpload: { Parts: sent } }));
-    assert.equal(done.ChecksumCRC32, composite);
-    assert.equal(done.ChecksumType, 'COMPOSITE');
-    const head = await s3[0].send(new HeadObjectCommand({ Bucket: B, Key: 'summed', ChecksumMode: 'ENABLED' }));
-    assert.equal(head.ChecksumCRC32, composite);
-    assert.equal(head.ChecksumType, 'COMPOSITE');
+    const composite = { sum: `${crc32Base64(Buffer.concat(sent.map((p) => Buffer.from(p.ChecksumCRC32!, 'base64'))))}-2`, type: 'COMPOSITE' };
+    assert.deepEqual(summed(await completeUpload('summed', UploadId, sent), 'CRC32'), composite);
+    assert.deepEqual(summed(await s3[0].send(new HeadObjectCommand({ Bucket: B, Key: 'summed', ChecksumMode: 'ENABLED' })), 'CRC32'), composite);
     const got = await s3[1].send(new GetObjectCommand({ Bucket: B, Key: 'summed', ChecksumMode: 'ENABLED' }));
     assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts)));
-    assert.equal(got.ChecksumCRC32, composite);
+    assert.equal(got.ChecksumCRC32, composite.sum);
 
     // A Complete naming a part with another checksum than the one stored is refused.
-    const again = await s3[0].send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'summed-wrong', ChecksumAlgorithm: 'CRC32' }));
-    const part = await s3[0].send(new UploadPartCommand({ Bucket: B, Key: 'summed-wrong', UploadId: again.UploadId, PartNumber: 1, Body: parts[1], ChecksumAlgorithm: 'CRC32' }));
-    const wrong = crc32Base64(Buffer.from('something else'));
-    assert.equal(
-      await failure(s3[0].send(new CompleteMultipartUploadCommand({ Bucket: B, Key: 'summed-wrong', UploadId: again.UploadId, MultipartUpload: { Parts: [{ ETag: part.ETag, PartNumber: 1, ChecksumCRC32: wrong }] } }))),
-      'InvalidPart',
-    );
+    const again = await uploadSummed('summed-wrong', 'CRC32', [parts[1]]);
+    const wrong = { ...again.sent[0], ChecksumCRC32: crc32Base64(Buffer.from('something else')) };
+    assert.equal(await failure(completeUpload('summed-wrong', again.UploadId, [wrong], 0)), 'InvalidPart');
   });
 
   it('answers a full-object CRC32C when the upload asks for one', async () => {
     const parts = [crypto.randomBytes(5 * MiB + 3), crypto.randomBytes(777)];
-    const { UploadId, ChecksumType } = await s3[1].send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'whole-sum', ChecksumAlgorithm: 'CRC32C', ChecksumType: 'FULL_OBJECT' }));
-    assert.equal(ChecksumType, 'FULL_OBJECT');
-    const sent = [];
-    for (const [i, body] of parts.entries()) {
-      const up = await s3[1].send(new UploadPartCommand({ Bucket: B, Key: 'whole-sum', UploadId, PartNumber: i + 1, Body: body, ChecksumAlgorithm: 'CRC32C' }));
-      sent.push({ ETag: up.ETag!, ChecksumCRC32C: up.ChecksumCRC32C!, PartNumber: i + 1 });
-    }
-    const whole = crc32cBase64(Buffer.concat(parts));
-    const done = await s3[0].send(new CompleteMultipartUploadCommand({ Bucket: B, Key: 'whole-sum', UploadId, MultipartUpload: { Parts: sent } }));
-    assert.equal(done.ChecksumCRC32C, whole);
-    assert.equal(done.ChecksumType, 'FULL_OBJECT');
-    const head = await s3[2].send(new HeadObjectCommand({ Bucket: B, Key: 'whole-sum', ChecksumMode: 'ENABLED' }));
-    assert.equal(head.ChecksumCRC32C, whole);
-    assert.equal(head.ChecksumType, 'FULL_OBJECT');
+    const { UploadId, sent } = await uploadSummed('whole-sum', 'CRC32C', parts, 'FULL_OBJECT');
+    const whole = { sum: crc32cBase64(Buffer.concat(parts)), type: 'FULL_OBJECT' };
+    assert.deepEqual(summed(await completeUpload('whole-sum', UploadId, sent, 0), 'CRC32C'), whole);
+    assert.deepEqual(summed(await s3[2].send(new HeadObjectCommand({ Bucket: B, Key: 'whole-sum', ChecksumMode: 'ENABLED' })), 'CRC32C'), whole);
   });
 
   it('aborts uploads left idle past --s3-upload-expiry', async () => {
