@@ -1,8 +1,5 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
-import { DataSource } from 'typeorm';
-import { openDatabase } from '../../src/peer-repository/data-source';
 import { FileManifest, FileRepository } from '../../src/peer-repository/file.repository';
 import { NodeMetaRepository } from '../../src/peer-repository/node-meta.repository';
 import { PeerRepository } from '../../src/peer-repository/peer.repository';
@@ -11,35 +8,13 @@ import { TombstoneRepository } from '../../src/peer-repository/tombstone.reposit
 import { StoreOutcomeRepository } from '../../src/peer-repository/store-outcome.repository';
 import { KeyPageRepository } from '../../src/peer-repository/key-page.repository';
 import { KeyReportRepository } from '../../src/peer-repository/key-report.repository';
-import { removeDir, tmpDir } from '../helpers/tmp-dir';
+import { ScratchDatabases, oneChunkManifest as manifest } from '../helpers/scratch-db';
 
-const manifest = (key: string, version: string): FileManifest => ({
-  key,
-  version,
-  size: 3,
-  contentHash: 'c'.repeat(64),
-  chunkSize: 1024,
-  chunks: ['a'.repeat(64)],
-  createdAt: 1,
-});
 
 describe('peer repositories on SQLite', () => {
-  const dirs: string[] = [];
-  const open: DataSource[] = [];
-  after(async () => {
-    await Promise.all(open.map((d) => d.destroy()));
-    dirs.forEach(removeDir);
-  });
-  const db = async (dbPath?: string) => {
-    if (!dbPath) {
-      const dir = tmpDir('repo');
-      dirs.push(dir);
-      dbPath = path.join(dir, 'missing', 'folders', 'p2p.db');
-    }
-    const ds = await openDatabase(dbPath);
-    open.push(ds);
-    return { ds, dbPath };
-  };
+  const dbs = new ScratchDatabases();
+  after(() => dbs.closeAll());
+  const db = (dbPath?: string) => dbs.open(dbPath);
 
   it('creates missing folders, runs the migration and turns WAL on', async () => {
     const { ds } = await db();
@@ -252,8 +227,7 @@ describe('peer repositories on SQLite', () => {
     const { ds, dbPath } = await db();
     const id = await new NodeMetaRepository(ds).getOrCreateNodeId();
     assert.match(id, /^[0-9a-f]{32}$/);
-    await ds.destroy();
-    open.splice(open.indexOf(ds), 1);
+    await dbs.close(ds);
     const again = await db(dbPath);
     assert.equal(await new NodeMetaRepository(again.ds).getOrCreateNodeId(), id);
   });

@@ -1,22 +1,18 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
-import { DataSource } from 'typeorm';
-import { openDatabase } from '../../src/peer-repository/data-source';
-import { FileManifest, FileRepository } from '../../src/peer-repository/file.repository';
+import { FileRepository } from '../../src/peer-repository/file.repository';
 import { StoreOutcomeRepository } from '../../src/peer-repository/store-outcome.repository';
 import { TombstoneRepository } from '../../src/peer-repository/tombstone.repository';
 import { placeKey } from '../../src/storage/placement';
 import { SharedView, SharedViews, entriesIn } from '../../src/storage/shared-views';
 import { SyncEntry, bucketDigests } from '../../src/storage/sync-digest';
-import { removeDir, tmpDir } from '../helpers/tmp-dir';
+import { ScratchDatabases, oneChunkManifest as manifest } from '../helpers/scratch-db';
 
 const REPLICAS = 2;
 const SELF = 'node-self';
 const PEER = 'node-peer';
 const OTHER = 'node-other';
 const version = (n: number) => `${String(1_700_000_000_000 + n).padStart(15, '0')}.000000.${SELF}`;
-const manifest = (key: string, v: string): FileManifest => ({ key, version: v, size: 3, contentHash: 'c'.repeat(64), chunkSize: 1024, chunks: ['a'.repeat(64)], createdAt: 1 });
 
 /** What the view must hold, derived from scratch the way anti-entropy defines it. */
 async function expected(files: FileRepository, tombstones: TombstoneRepository, outcomes: StoreOutcomeRepository, peer: string, members: string[]): Promise<SyncEntry[]> {
@@ -34,18 +30,11 @@ async function expected(files: FileRepository, tombstones: TombstoneRepository, 
 const sorted = (entries: SyncEntry[]) => entries.map((e) => `${e.key} ${e.kind} ${e.version}`).sort();
 
 describe('shared views kept across writes', () => {
-  const dirs: string[] = [];
-  const open: DataSource[] = [];
-  after(async () => {
-    await Promise.all(open.map((d) => d.destroy()));
-    dirs.forEach(removeDir);
-  });
+  const dbs = new ScratchDatabases();
+  after(() => dbs.closeAll());
 
   it('are brought up to date by every write path and by a change of members, and reused while nothing changed', async () => {
-    const dir = tmpDir('views');
-    dirs.push(dir);
-    const ds = await openDatabase(path.join(dir, 'p2p.db'));
-    open.push(ds);
+    const { ds } = await dbs.open();
     const files = new FileRepository(ds);
     const tombstones = new TombstoneRepository(ds);
     const outcomes = new StoreOutcomeRepository(ds);
