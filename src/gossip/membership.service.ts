@@ -265,7 +265,7 @@ export class MembershipService implements OnModuleDestroy {
   private describe(type: MembershipChange['type'], m: MemberView): boolean {
     switch (type) {
       case 'joined': {
-        const bootstrap = this.nodeConfig.bootstrap.includes(m.address);
+        const bootstrap = this.isBootstrap(m);
         this.logger.log(`${this.tag()} Connected to ${bootstrap ? 'bootstrap' : 'discovered'} peer ${m.address}`);
         return !bootstrap;
       }
@@ -285,6 +285,16 @@ export class MembershipService implements OnModuleDestroy {
       default:
         return false;
     }
+  }
+
+  /**
+   * Whether `m` is a --bootstrap peer: named as it advertises itself, or the node that answered
+   * at a bootstrap address under another name (`localhost:4000` for 127.0.0.1:4000): its first
+   * news normally answers this node's join, over the connection that knows who answered.
+   */
+  private isBootstrap(m: MemberView): boolean {
+    const seeds = this.nodeConfig.bootstrap;
+    return seeds.includes(m.address) || seeds.some((s) => this.pool.remoteAt(s)?.nodeId === m.nodeId);
   }
 
   /** Writes the members that changed (at most once a second), or all of them when due or forced. */

@@ -59,6 +59,11 @@ export class PeerConnectionPool {
     return conn.remote!;
   }
 
+  /** Who answered at `address`, while a connection to it is open (never dials). */
+  remoteAt(address: string): RemotePeer | undefined {
+    return this.clients.get(address)?.remote;
+  }
+
   /** `expectedNodeId`: refuse (PeerIdentityMismatchError) when another node answers at `address`. */
   async request<T = unknown>(address: string, pattern: string, data: object, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, expectedNodeId?: string): Promise<T> {
     const remote = await this.connect(address);

@@ -1,6 +1,6 @@
 /**
  * The original README's "Testing Checklist", end to end through ./bin/p2p with its command
- * lines: C (bootstrapped from B) discovers A through B; store on one node, get from another;
+ * lines: C (bootstrapped from B as localhost:<port>) discovers A through B, and logs it as the README shows; store on one node, get from another;
  * peers; cleanup; files list; delete propagates to all nodes.
  */
 import { after, before, describe, it } from 'node:test';
@@ -35,14 +35,22 @@ describe('seed README checklist through ./bin/p2p', () => {
 
   before(async () => {
     work = harness.dir('seed-work');
-    [a, b, c] = await harness.chain(3);
+    // As the README starts them: each node bootstraps from the one before by `localhost:<port>`.
+    const local = (n: TestNode) => `localhost:${n.p2p.split(':').pop()}`;
+    a = await harness.start({ name: 'a' });
+    b = await harness.start({ name: 'b', bootstrap: [local(a)] });
+    c = await harness.start({ name: 'c', bootstrap: [local(b)] });
   });
   after(() => harness.stopAll());
 
   it('peer discovery: C discovers A through B, and A learns C', async () => {
     await waitFor(async () => (await alivePeers(c)).join() === [a.nodeId, b.nodeId].sort().join(), { description: 'C to list A and B alive' });
     await waitFor(async () => (await alivePeers(a)).join() === [b.nodeId, c.nodeId].sort().join(), { description: 'A to list B and C alive' });
-    assert.match(c.logs(), /Connected to discovered peer/);
+    // The log lines the README shows: B is C's bootstrap peer (named localhost, met as 127.0.0.1), A the one it discovered.
+    await waitFor(() => /Peer discovery: connected to \d+ new peer/.test(c.logs()), { description: 'C to log its discovery' });
+    assert.match(c.logs(), new RegExp(`Connected to bootstrap peer ${b.p2p}\n`));
+    assert.match(c.logs(), new RegExp(`Connected to discovered peer ${a.p2p}\n`));
+    assert.match(c.logs(), /Peer discovery: connected to 1 new peer\(s\)/);
   });
 
   it('file storage and retrieval: store on C with the seed client flags, get from A', async () => {
