@@ -122,6 +122,9 @@ async function listenHttp(app: INestApplication, config: NodeConfig): Promise<st
   // --http-idle-timeout (120 s by default).
   server.requestTimeout = 0;
   server.setTimeout(config.httpIdleTimeoutMs);
+  // Between requests too: Node's own 5 s would close a kept-alive connection that a proxy in
+  // front may still reuse (its idle timeout is often 60 s), and it would race us to it (a 502).
+  server.keepAliveTimeout = config.httpIdleTimeoutMs;
   // Beyond the cap Node closes new sockets at once (the HTTP side of the connection caps).
   server.maxConnections = config.httpMaxConnections;
   await app.listen(config.http.port, config.http.host || '0.0.0.0');

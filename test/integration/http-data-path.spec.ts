@@ -100,6 +100,27 @@ describe('HTTP data path', () => {
     assert.equal((await fetch(`http://${slow.http}/v1/files/idle`)).status, 404, 'nothing of the idle upload was stored');
   });
 
+  it('keeps a kept-alive connection idle between requests open for --http-idle-timeout, not Node\'s 5 s', async () => {
+    // A proxy in front reuses its idle connections for up to its own idle timeout: a node that
+    // closed them sooner would race the proxy's next request on them (502s).
+    const node = await harness.start({ name: 'keep-alive-7s', args: ['--http-idle-timeout', '7s'] });
+    const port = Number(node.http.slice(node.http.lastIndexOf(':') + 1));
+    const socket = net.connect(port, '127.0.0.1', () => socket.write('GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n'));
+    socket.on('error', () => undefined);
+    let reply = '';
+    let answeredAt = 0;
+    let closedAt = 0;
+    socket.on('data', (d) => {
+      reply += d;
+      if (!answeredAt && /\r\n\r\n/.test(reply)) answeredAt = Date.now();
+    });
+    socket.on('close', () => (closedAt = Date.now()));
+    await waitFor(() => closedAt > 0, { timeoutMs: 20_000, description: 'the idle connection to be closed' });
+    assert.match(reply, /^HTTP\/1\.1 200 /);
+    assert.match(reply, /\r\nKeep-Alive: timeout=7\r\n/i, 'the client is told how long the node keeps the connection');
+    assert.ok(answeredAt > 0 && closedAt - answeredAt >= 6_500, `closed ${closedAt - answeredAt} ms after the answer, before the 7 s idle timeout`);
+  });
+
   it('caps the uploads one client may have open', async () => {
     const client = NodeClient.fromOptions({ bootstrap: a.p2p });
     try {
