@@ -7,8 +7,8 @@
  *
  * Completing streams the parts, in order, into one new store under the object's key (its
  * placement differs from the parts'), then deletes the parts and the upload. Uploads not
- * completed or aborted within --s3-upload-expiry (default 24 h) are aborted by a sweep that
- * every node runs once an hour (or a quarter of the expiry, if shorter).
+ * completed or aborted and idle (no part) for --s3-upload-expiry (default 24 h) are aborted by
+ * a sweep that every node runs once an hour (or a quarter of the expiry, if shorter).
  */
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
@@ -118,13 +118,8 @@ export class MultipartService implements OnModuleInit, OnModuleDestroy {
 
   async uploads(bucket: string): Promise<Upload[]> {
     const out: Upload[] = [];
-    let after = '';
-    for (;;) {
-      const page = await this.listing.list({ prefix: uploadPrefix(bucket), after, limit: 1000 });
-      for (const f of page.files) out.push(toUpload(bucket, f.key.slice(uploadPrefix(bucket).length), f.meta));
-      if (!page.next) return out;
-      after = page.next;
-    }
+    await this.eachFile(uploadPrefix(bucket), (f) => void out.push(toUpload(bucket, f.key.slice(uploadPrefix(bucket).length), f.meta)));
+    return out;
   }
 
   /** Deletes the parts and then the upload itself. */
@@ -139,35 +134,45 @@ export class MultipartService implements OnModuleInit, OnModuleDestroy {
     return this.deleteQuietly(uploadKey(upload.bucket, upload.uploadId));
   }
 
-  /** Aborts every upload older than --s3-upload-expiry, and parts whose upload is gone. */
+  /**
+   * Aborts every upload idle for longer than --s3-upload-expiry (nothing new since it began or
+   * since its last part arrived: an upload that keeps taking parts is never cut, however long
+   * it runs), and parts that old whose upload is gone.
+   */
   async sweep(now = Date.now()): Promise<number> {
     const cutoff = now - this.config.s3.uploadExpiryMs;
+    const lastPartAt = new Map<string, number>();
+    await this.eachFile(PART_ROOT, (f) => {
+      const uploadId = uploadOfPart(f.key);
+      lastPartAt.set(uploadId, Math.max(lastPartAt.get(uploadId) ?? 0, f.createdAt));
+    });
+    const live = new Set<string>();
     let swept = 0;
-    let after = '';
-    for (;;) {
-      const page = await this.listing.list({ prefix: UPLOAD_ROOT, after, limit: 1000 });
-      for (const f of page.files) {
-        const rest = f.key.slice(UPLOAD_ROOT.length);
-        const slash = rest.indexOf('/');
-        const upload = toUpload(rest.slice(0, slash), rest.slice(slash + 1), f.meta);
-        if (upload.initiated < cutoff) {
-          await this.discard(upload);
-          swept += 1;
-        }
-      }
-      if (!page.next) break;
-      after = page.next;
-    }
+    await this.eachFile(UPLOAD_ROOT, async (f) => {
+      const rest = f.key.slice(UPLOAD_ROOT.length);
+      const slash = rest.indexOf('/');
+      const upload = toUpload(rest.slice(0, slash), rest.slice(slash + 1), f.meta);
+      if (Math.max(upload.initiated, lastPartAt.get(upload.uploadId) ?? 0) >= cutoff) return void live.add(upload.uploadId);
+      await this.discard(upload);
+      swept += 1;
+    });
     // Parts stored after their upload was aborted (a race with the abort) go too.
-    after = '';
-    for (;;) {
-      const page = await this.listing.list({ prefix: PART_ROOT, after, limit: 1000 });
-      for (const f of page.files) if (f.createdAt < cutoff) await this.deleteQuietly(f.key);
-      if (!page.next) break;
-      after = page.next;
-    }
+    await this.eachFile(PART_ROOT, async (f) => {
+      if (f.createdAt < cutoff && !live.has(uploadOfPart(f.key))) await this.deleteQuietly(f.key);
+    });
     if (swept) this.logger.log(`aborted ${swept} multipart upload(s) idle for longer than --s3-upload-expiry`);
     return swept;
+  }
+
+  /** Calls `visit` for every file the cluster lists under `prefix`, a page at a time. */
+  private async eachFile(prefix: string, visit: (f: ListedFile) => void | Promise<void>): Promise<void> {
+    let after = '';
+    for (;;) {
+      const page = await this.listing.list({ prefix, after, limit: 1000 });
+      for (const f of page.files) await visit(f);
+      if (!page.next) return;
+      after = page.next;
+    }
   }
 
   private async deleteQuietly(key: string): Promise<void> {
@@ -177,6 +182,11 @@ export class MultipartService implements OnModuleInit, OnModuleDestroy {
       if (!(err instanceof FileNotFoundError)) throw err;
     }
   }
+}
+
+/** The upload id in a part's key (`s3.parts/<id>/<n>`). */
+function uploadOfPart(key: string): string {
+  return key.slice(PART_ROOT.length, key.indexOf('/', PART_ROOT.length));
 }
 
 function partInfo(uploadId: string, f: ListedFile): PartInfo {

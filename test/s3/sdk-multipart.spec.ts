@@ -7,6 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import * as zlib from 'node:zlib';
 import { Crc32c } from '@aws-crypto/crc32c';
 import {
@@ -140,6 +141,20 @@ describe('S3 multipart uploads through the AWS SDK', () => {
     const whole = { sum: crc32cBase64(Buffer.concat(parts)), type: 'FULL_OBJECT' };
     assert.deepEqual(summed(await completeUpload('whole-sum', UploadId, sent, 0), 'CRC32C'), whole);
     assert.deepEqual(summed(await s3[2].send(new HeadObjectCommand({ Bucket: B, Key: 'whole-sum', ChecksumMode: 'ENABLED' })), 'CRC32C'), whole);
+  });
+
+  it('keeps an upload that goes on taking parts past --s3-upload-expiry: only idle ones are aborted', async () => {
+    const { UploadId } = await s3[0].send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'slow-but-alive' }));
+    // A part a second for 8 s, through each node in turn: twice the 4 s expiry, never idle for it.
+    const startedAt = Date.now();
+    for (let n = 1; Date.now() - startedAt < 8_000; n++) {
+      await s3[n % 3].send(new UploadPartCommand({ Bucket: B, Key: 'slow-but-alive', UploadId, PartNumber: n, Body: `part ${n}` }));
+      await delay(1_000);
+    }
+    const listed = await s3[1].send(new ListPartsCommand({ Bucket: B, Key: 'slow-but-alive', UploadId }));
+    assert.ok((listed.Parts?.length ?? 0) >= 7, `every part is still there (${listed.Parts?.length})`);
+    assert.deepEqual(listed.Parts!.map((p) => p.PartNumber), listed.Parts!.map((_, i) => i + 1), 'no part was swept');
+    await s3[2].send(new AbortMultipartUploadCommand({ Bucket: B, Key: 'slow-but-alive', UploadId }));
   });
 
   it('aborts uploads left idle past --s3-upload-expiry', async () => {
