@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PlacementCache, placeKey } from './placement';
+import { PlacedSubject, PlacementCache, PlacementMemo, placeKey } from './placement';
+
+const subject = (key: string): PlacedSubject => Object.assign(new PlacementMemo(), { key });
 
 const nodes = ['a1', 'b2', 'c3', 'd4', 'e5'].map((n) => n.repeat(8));
 
@@ -37,13 +39,15 @@ describe('placeKey', () => {
 
 describe(PlacementCache.name, () => {
   it('answers as placeKey does, for each member list, and starts over when the members change', () => {
-    const keys = Array.from({ length: 200 }, (_, i) => `k${i}`);
+    // The same subjects throughout: what each remembers must never answer for another member list.
+    const keys = Array.from({ length: 200 }, (_, i) => subject(`k${i}`));
     const cache = new PlacementCache(2);
     const three = ['a', 'b', 'c'];
     const four = ['a', 'b', 'c', 'd'];
-    for (const members of [three, four, three, ['a', 'c'], four]) {
+    for (const members of [three, four, three, ['a', 'c'], four, three, ['b', 'c', 'd']]) {
       const holders = cache.among(members);
-      for (const key of keys) assert.deepEqual(holders(key), placeKey(key, members, 2), `${key} among ${members.join(',')}`);
+      for (const k of keys) assert.deepEqual(holders(k), placeKey(k.key, members, 2), `${k.key} among ${members.join(',')}`);
+      for (const k of keys) assert.equal(holders(k), holders(k), 'asked again, the remembered holders');
     }
   });
 
@@ -51,6 +55,6 @@ describe(PlacementCache.name, () => {
     const members = ['a', 'b', 'c'];
     const holders = new PlacementCache(1).among(members);
     members.splice(0, 3, 'x');
-    assert.deepEqual(holders('k'), placeKey('k', ['a', 'b', 'c'], 1));
+    assert.deepEqual(holders(subject('k')), placeKey('k', ['a', 'b', 'c'], 1));
   });
 });

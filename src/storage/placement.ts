@@ -19,6 +19,41 @@ export function placeKey(key: string, nodeIds: readonly string[], replicas: numb
 
 /** Member lists whose placements a PlacementCache keeps (anti-entropy's repair list and handoff's). */
 const CACHED_MEMBER_LISTS = 2;
+const NOBODY: readonly string[] = [];
+
+/**
+ * Where a PlacementCache keeps what placement said of one key: on the key's own record (the
+ * sync index's, indexed-key.ts), one slot per cached member list. A map per member list cost
+ * about 45 bytes per key and list; two slots on the record cost 32.
+ */
+export class PlacementMemo {
+  /** The member lists (PlacementCache ids, -1: none) the holders in each slot were placed among. */
+  private list0 = -1;
+  private holders0 = NOBODY;
+  private list1 = -1;
+  private holders1 = NOBODY;
+
+  /** The holders remembered for member list `list`, if any. */
+  placedAmong(list: number): readonly string[] | undefined {
+    return this.list0 === list ? this.holders0 : this.list1 === list ? this.holders1 : undefined;
+  }
+
+  /** Remembers `holders` for `list`, in place of the older of the two lists (ids only grow). */
+  rememberPlaced(list: number, holders: readonly string[]): void {
+    if (this.list0 <= this.list1) {
+      this.list0 = list;
+      this.holders0 = holders;
+    } else {
+      this.list1 = list;
+      this.holders1 = holders;
+    }
+  }
+}
+
+/** A key with its memo (a sync index record). */
+export interface PlacedSubject extends PlacementMemo {
+  readonly key: string;
+}
 
 /**
  * placeKey remembered per key and member list: placement hashes every member with every key,
@@ -26,42 +61,38 @@ const CACHED_MEMBER_LISTS = 2;
  * a change of members is a fresh start; holder lists are shared between keys (few distinct).
  */
 export class PlacementCache {
-  private readonly lists = new Map<string, Map<string, string[]>>();
-  private readonly interned = new Map<string, string[]>();
+  /** Ids of the member lists asked last, by the list (joined with ','); the oldest first. */
+  private readonly lists = new Map<string, number>();
+  private nextId = 0;
+  private readonly interned = new Map<string, readonly string[]>();
 
   constructor(private readonly replicas: number) {}
 
   /** A lookup of the holders of any key among these members (the same as placeKey's, never to be changed). */
-  among(members: readonly string[]): (key: string) => readonly string[] {
+  among(members: readonly string[]): (subject: PlacedSubject) => readonly string[] {
     const list = [...members];
-    const id = list.join(',');
-    let byKey = this.lists.get(id);
-    if (byKey) {
-      this.lists.delete(id);
+    const name = list.join(',');
+    let id = this.lists.get(name);
+    if (id !== undefined) {
+      this.lists.delete(name);
     } else {
-      byKey = new Map();
+      id = this.nextId++;
       if (this.lists.size >= CACHED_MEMBER_LISTS) {
         this.lists.delete(this.lists.keys().next().value as string);
         this.interned.clear();
       }
     }
-    this.lists.set(id, byKey);
-    const cache = byKey;
-    return (key) => {
-      let holders = cache.get(key);
-      if (!holders) {
-        const placed = placeKey(key, list, this.replicas);
-        const name = placed.join(',');
-        holders = this.interned.get(name) ?? placed;
-        this.interned.set(name, holders);
-        cache.set(key, holders);
-      }
+    this.lists.set(name, id);
+    const listId = id;
+    return (subject) => {
+      const kept = subject.placedAmong(listId);
+      if (kept) return kept;
+      const placed = placeKey(subject.key, list, this.replicas);
+      const holdersName = placed.join(',');
+      const holders = this.interned.get(holdersName) ?? placed;
+      this.interned.set(holdersName, holders);
+      subject.rememberPlaced(listId, holders);
       return holders;
     };
-  }
-
-  /** Forgets the placement of keys no longer held (so the cache does not outgrow the store). */
-  forget(key: string): void {
-    for (const byKey of this.lists.values()) byKey.delete(key);
   }
 }

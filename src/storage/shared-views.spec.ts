@@ -1,16 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { SharedView, entriesIn, printPage, recordsIn } from './shared-views';
+import { SharedView, entriesIn, entriesOfPrints, printPage, recordsIn } from './shared-views';
 import { BUCKETS, DigestCursor, PRINT_BYTES, SyncEntry, bucketDigests, bucketOf, comparePrintedKeys, comparePrints, digestPage, entryPrint, keyPrint, packPrints, unpackPrints } from './sync-digest';
-import { IndexedKey } from './sync-index';
+import { IndexedKey, byKey } from './indexed-key';
 
 /** A view of these keys' entries, as SharedViews derives one. */
 function viewOf(entries: SyncEntry[]): SharedView {
-  const buckets = Array.from({ length: BUCKETS }, () => new Map<string, IndexedKey>());
-  for (const key of new Set(entries.map((e) => e.key))) {
-    const own = entries.filter((e) => e.key === key);
-    buckets[bucketOf(key)].set(key, { key, bucket: bucketOf(key), print: keyPrint(key), entries: own, entryPrints: own.map(entryPrint) });
-  }
+  const buckets = Array.from({ length: BUCKETS }, (): IndexedKey[] => []);
+  for (const key of new Set(entries.map((e) => e.key))) buckets[bucketOf(key)].push(IndexedKey.of(key, entries.filter((e) => e.key === key)));
+  for (const bucket of buckets) bucket.sort(byKey);
   return { generation: 0, members: '', buckets, digests: bucketDigests(entries) };
 }
 
@@ -53,5 +51,17 @@ describe(comparePrintedKeys.name, () => {
     const norm = (x: { differ: SyncEntry[]; ask: string[] }) => ({ differ: x.differ.map((e) => `${e.key} ${e.kind} ${e.version}`).sort(), ask: [...x.ask].sort() });
     assert.deepEqual(norm(a), norm(b));
     assert.ok(a.differ.length > 0 && a.ask.includes(keyPrint('only-theirs')));
+  });
+});
+
+describe(entriesOfPrints.name, () => {
+  it('gives the entries of exactly the keys with these prints, and nothing for strings that are not prints', () => {
+    const view = viewOf(entries);
+    const keys = [...new Set(entries.map((e) => e.key))].filter((_, i) => i % 9 === 0);
+    const prints = new Set([...keys.map(keyPrint), keyPrint('not-held'), 'zz', keyPrint(keys[0]).toUpperCase(), `${keyPrint(keys[1])}00`]);
+    const got = entriesOfPrints(view, prints).map((e) => `${e.key} ${e.kind} ${e.version}`).sort();
+    const want = entries.filter((e) => keys.includes(e.key)).map((e) => `${e.key} ${e.kind} ${e.version}`).sort();
+    assert.deepEqual(got, want);
+    assert.deepEqual(entriesOfPrints(view, new Set(['', 'x'.repeat(16)])), []);
   });
 });

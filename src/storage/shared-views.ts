@@ -2,25 +2,27 @@
  * What this node shares with each peer it syncs with: the entries of the keys placement gives
  * to both (and every abort: each member keeps them all, see abort-settler.ts), by digest
  * bucket, with the buckets' digests. A view is kept until the data or the placement members
- * change, and after a write only the written keys' buckets are derived again (their records
- * come from SyncIndex); a change of members derives it whole from the index, in slices that
- * yield to the event loop. Views are immutable: a round holding one while another is derived
- * keeps a consistent picture. Everything here runs one call at a time.
+ * change, and after a write only the written keys' buckets are derived again, from the index's
+ * new arrays for them (sync-index.ts); a change of members derives it whole from the index, in
+ * slices that yield to the event loop. A bucket whose every record is shared with the peer is
+ * the index's own array (three nodes with three replicas share everything: a view then costs
+ * 64 digests). Views are immutable: a round holding one while another is derived keeps a
+ * consistent picture. Everything here runs one call at a time.
  */
 import { FileRepository } from '../peer-repository/file.repository';
 import { StoreOutcomeRepository } from '../peer-repository/store-outcome.repository';
 import { TombstoneRepository } from '../peer-repository/tombstone.repository';
 import { PlacementCache } from './placement';
 import { BUCKETS, DigestCursor, PRINT_BYTES, SyncEntry, bucketDigest, bucketOf, entryLine } from './sync-digest';
-import { IndexedKey, KEYS_PER_SLICE, SyncIndex, yieldToLoop } from './sync-index';
+import { IndexedKey, KEYS_PER_SLICE, SyncIndex, searchBucket, yieldToLoop } from './sync-index';
 
 export interface SharedView {
   /** The data generation (FileRepository.generation) it is as of. */
   readonly generation: number;
   /** The placement members it was derived for. */
   readonly members: string;
-  /** Per bucket: the shared records by key. */
-  readonly buckets: ReadonlyArray<ReadonlyMap<string, IndexedKey>>;
+  /** Per bucket: the shared records, sorted by key. */
+  readonly buckets: ReadonlyArray<readonly IndexedKey[]>;
   readonly digests: readonly string[];
 }
 
@@ -32,55 +34,72 @@ const BUCKETS_PER_SLICE = 8;
 /** The view's entries in these buckets (all buckets when none are given). */
 export function entriesIn(view: SharedView, buckets?: Iterable<number>): SyncEntry[] {
   const out: SyncEntry[] = [];
-  for (const b of buckets ?? view.buckets.keys()) for (const r of view.buckets[b]?.values() ?? []) out.push(...r.entries);
+  for (const b of buckets ?? view.buckets.keys()) for (const r of view.buckets[b] ?? []) out.push(...r.entries);
   return out;
 }
 
 /** The view's records in these buckets. */
 export function recordsIn(view: SharedView, buckets: Iterable<number>): IndexedKey[] {
   const out: IndexedKey[] = [];
-  for (const b of buckets) for (const r of view.buckets[b]?.values() ?? []) out.push(r);
+  for (const b of buckets) for (const r of view.buckets[b] ?? []) out.push(r);
   return out;
 }
 
 /**
  * One page of the prints of the view's entries in these buckets (packed as packPrints does):
  * those after `after` in (bucket, key, kind) order (digestPage's), at most `max` of them, and
- * the cursor of the next page when more remain. From the prints kept in the records: with
- * 100,000 keys, hashing them for every reply cost about a second.
+ * the cursor of the next page when more remain. From the prints kept in the records and the
+ * buckets' key order: with 100,000 keys, hashing or sorting them for every reply cost about a
+ * second.
  */
 export function printPage(view: SharedView, buckets: Iterable<number>, after: DigestCursor | undefined, max: number): { blob: Buffer; next?: DigestCursor } {
   const from = after ? bucketOf(after.key) : -1;
-  const out: Array<{ r: IndexedKey; i: number }> = [];
+  const out: Array<(into: Buffer, at: number) => void> = [];
   let next: DigestCursor | undefined;
+  let last: DigestCursor | undefined;
   fill: for (const b of [...new Set(buckets)].filter((x) => x >= from).sort((x, y) => x - y)) {
-    const records = [...(view.buckets[b]?.values() ?? [])].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
-    for (const r of records) {
-      if (b === from && r.key < after!.key) continue;
-      const kinds = r.entries.map((e, i) => ({ kind: e.kind, i })).sort((x, y) => (x.kind < y.kind ? -1 : x.kind > y.kind ? 1 : 0));
-      for (const { kind, i } of kinds) {
+    const records = view.buckets[b] ?? [];
+    let i = 0;
+    if (b === from) {
+      const at = searchBucket(records, after!.key);
+      i = at >= 0 ? at : ~at;
+    }
+    for (; i < records.length; i++) {
+      const r = records[i];
+      for (const { kind, write } of r.printsByKind()) {
         if (b === from && r.key === after!.key && kind <= after!.kind) continue;
         if (out.length >= max) {
-          const last = out[out.length - 1];
-          next = { key: last.r.key, kind: last.r.entries[last.i].kind };
+          next = last;
           break fill;
         }
-        out.push({ r, i });
+        out.push(write);
+        last = { key: r.key, kind };
       }
     }
   }
   const blob = Buffer.allocUnsafe(out.length * PRINT_BYTES);
-  out.forEach(({ r, i }, n) => {
-    blob.write(r.print, n * PRINT_BYTES, 'hex');
-    blob.write(r.entryPrints[i], n * PRINT_BYTES + PRINT_BYTES / 2, 'hex');
-  });
+  out.forEach((write, n) => write(blob, n * PRINT_BYTES));
   return next ? { blob, next } : { blob };
 }
 
-/** The view's entries of the keys with these prints. */
+/** The view's entries of the keys with these prints (untrusted: any string that is not a print matches nothing). */
 export function entriesOfPrints(view: SharedView, prints: ReadonlySet<string>): SyncEntry[] {
+  // Key prints by their high half: a record is matched by comparing two small integers, not by making its hex.
+  const wanted = new Map<number, number[]>();
+  for (const p of prints) {
+    if (!/^[0-9a-f]{16}$/.test(p)) continue;
+    const hi = parseInt(p.slice(0, 8), 16) | 0;
+    const lo = parseInt(p.slice(8), 16) | 0;
+    wanted.set(hi, [...(wanted.get(hi) ?? []), lo]);
+  }
   const out: SyncEntry[] = [];
-  for (const bucket of view.buckets) for (const r of bucket.values()) if (prints.has(r.print)) out.push(...r.entries);
+  if (wanted.size === 0) return out;
+  for (const bucket of view.buckets) {
+    for (const r of bucket) {
+      const hi = r.printHigh;
+      if (wanted.get(hi)?.some((lo) => r.printIs(hi, lo))) out.push(...r.entries);
+    }
+  }
   return out;
 }
 
@@ -115,7 +134,7 @@ export class SharedViews {
       let n = 0;
       for (const r of this.index.records()) {
         if (out.length >= limit) break;
-        if (r.entries.some((e) => e.kind === 'm') && !holders(r.key).includes(this.self)) out.push(r.key);
+        if (r.hasManifest && !holders(r).includes(this.self)) out.push(r.key);
         if (++n % KEYS_PER_SLICE === 0) await yieldToLoop();
       }
       return out;
@@ -129,9 +148,7 @@ export class SharedViews {
   }
 
   private async refresh(): Promise<void> {
-    const changed = await this.index.refresh();
-    // Placements of keys no longer held are not kept (the cache would outgrow the store).
-    for (const key of changed ?? []) if (!this.index.get(key)) this.placement.forget(key);
+    await this.index.refresh();
   }
 
   private async derive(peer: string, members: readonly string[]): Promise<SharedView> {
@@ -151,20 +168,35 @@ export class SharedViews {
   }
 
   /** The record of `r` this node shares with `peer`: all of it when both hold the key, else only its aborts. */
-  private shareOf(r: IndexedKey, peer: string, holders: (key: string) => readonly string[]): IndexedKey | undefined {
-    const placed = holders(r.key);
+  private shareOf(r: IndexedKey, peer: string, holders: (r: IndexedKey) => readonly string[]): IndexedKey | undefined {
+    const placed = holders(r);
     if (placed.includes(this.self) && placed.includes(peer)) return r;
-    const aborts = r.entries.flatMap((e, i) => (e.kind === 'a' ? [i] : []));
-    return aborts.length ? { ...r, entries: aborts.map((i) => r.entries[i]), entryPrints: aborts.map((i) => r.entryPrints[i]) } : undefined;
+    return r.abortsOnly();
   }
 
-  private async whole(peer: string, holders: (key: string) => readonly string[], members: string): Promise<SharedView> {
-    const buckets = Array.from({ length: BUCKETS }, () => new Map<string, IndexedKey>());
+  /** The shared records of index bucket `b`: the index's own array when all of it is shared as it is. */
+  private shareBucket(b: number, peer: string, holders: (r: IndexedKey) => readonly string[]): readonly IndexedKey[] {
+    const all = this.index.bucket(b);
+    let out: IndexedKey[] | undefined;
+    for (let i = 0; i < all.length; i++) {
+      const shared = this.shareOf(all[i], peer, holders);
+      if (shared === all[i] && !out) continue;
+      out ??= all.slice(0, i);
+      if (shared) out.push(shared);
+    }
+    return out ?? all;
+  }
+
+  private async whole(peer: string, holders: (r: IndexedKey) => readonly string[], members: string): Promise<SharedView> {
+    const buckets: Array<readonly IndexedKey[]> = [];
     let n = 0;
-    for (const r of this.index.records()) {
-      const shared = this.shareOf(r, peer, holders);
-      if (shared) buckets[r.bucket].set(r.key, shared);
-      if (++n % KEYS_PER_SLICE === 0) await yieldToLoop();
+    for (let b = 0; b < BUCKETS; b++) {
+      buckets.push(this.shareBucket(b, peer, holders));
+      n += buckets[b].length;
+      if (n >= KEYS_PER_SLICE) {
+        n = 0;
+        await yieldToLoop();
+      }
     }
     const digests: string[] = [];
     for (let b = 0; b < BUCKETS; b++) {
@@ -174,27 +206,15 @@ export class SharedViews {
     return { generation: this.index.generation, members, buckets, digests };
   }
 
-  /** `kept` with the records of the `changed` keys taken again from the index, and their buckets' digests. */
-  private async patched(kept: SharedView, changed: ReadonlySet<string>, peer: string, holders: (key: string) => readonly string[]): Promise<SharedView> {
+  /** `kept` with the buckets of the `changed` keys derived again from the index, and their digests. */
+  private async patched(kept: SharedView, changed: ReadonlySet<string>, peer: string, holders: (r: IndexedKey) => readonly string[]): Promise<SharedView> {
+    const touched = new Set<number>();
+    for (const key of changed) touched.add(bucketOf(key));
     const buckets = [...kept.buckets];
-    const copied = new Set<number>();
-    let n = 0;
-    for (const key of changed) {
-      const r = this.index.get(key);
-      const b = r?.bucket ?? bucketOf(key);
-      if (!copied.has(b)) {
-        buckets[b] = new Map(buckets[b]);
-        copied.add(b);
-      }
-      const bucket = buckets[b] as Map<string, IndexedKey>;
-      const shared = r && this.shareOf(r, peer, holders);
-      if (shared) bucket.set(key, shared);
-      else bucket.delete(key);
-      if (++n % KEYS_PER_SLICE === 0) await yieldToLoop();
-    }
     const digests = [...kept.digests];
-    n = 0;
-    for (const b of copied) {
+    let n = 0;
+    for (const b of touched) {
+      buckets[b] = this.shareBucket(b, peer, holders);
       digests[b] = digestOf(buckets[b]);
       if (++n % BUCKETS_PER_SLICE === 0) await yieldToLoop();
     }
@@ -202,8 +222,15 @@ export class SharedViews {
   }
 }
 
-function digestOf(bucket: ReadonlyMap<string, IndexedKey>): string {
-  const lines: string[] = [];
-  for (const r of bucket.values()) for (const e of r.entries) lines.push(entryLine(e));
-  return bucketDigest(lines);
+/** Digests of bucket arrays, which never change: views sharing the index's own array hash it once. */
+const digests = new WeakMap<readonly IndexedKey[], string>();
+
+function digestOf(bucket: readonly IndexedKey[]): string {
+  let digest = digests.get(bucket);
+  if (digest === undefined) {
+    const lines: string[] = [];
+    for (const r of bucket) for (const e of r.entries) lines.push(entryLine(e));
+    digests.set(bucket, (digest = bucketDigest(lines)));
+  }
+  return digest;
 }

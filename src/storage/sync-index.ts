@@ -1,21 +1,24 @@
 /**
  * What anti-entropy compares, kept in memory: every manifest, tombstone and abort this node
- * holds, by key, with the key's digest bucket and print (sync-digest.ts), as of one data
- * generation. It is brought up to date key by key from the writes since (write-lock.ts,
- * changedSince) and read whole only at start or when those writes are not known: with 100,000
- * keys a whole read and its hashing cost about a second of CPU, a round after a few writes
- * costs a few rows. Hashing yields to the event loop every KEYS_PER_SLICE keys.
+ * holds, one record per key (indexed-key.ts), by digest bucket and in key order within each
+ * bucket, as of one data generation. It is brought up to date key by key from the writes since
+ * (write-lock.ts, changedSince) and read whole only at start or when those writes are not
+ * known: with 100,000 keys a whole read and its hashing cost about a second of CPU, a round
+ * after a few writes costs a few rows. Hashing yields to the event loop every KEYS_PER_SLICE keys.
+ *
+ * There is no map by key: a key is found by its bucket and a binary search in it, and the
+ * sorted buckets are what shared views and digest pages read as they are. A bucket's array is
+ * never changed once made: a refresh makes new arrays for the buckets it touched, so a view
+ * that holds the old ones keeps a consistent picture, and a view sharing every key of a bucket
+ * with its peer holds the index's own array (no copy per peer).
  */
 import { FileRepository } from '../peer-repository/file.repository';
 import { StoreOutcomeRepository } from '../peer-repository/store-outcome.repository';
 import { TombstoneRepository } from '../peer-repository/tombstone.repository';
-import { PrintedKey, SyncEntry, bucketOf, entryPrint, keyPrint } from './sync-digest';
+import { IndexedKey, byKey } from './indexed-key';
+import { BUCKETS, SyncEntry, bucketOf } from './sync-digest';
 
-/** One key's entries, its bucket, its print and its entries' prints. Never changed: a write replaces the record. */
-export interface IndexedKey extends PrintedKey {
-  readonly key: string;
-  readonly bucket: number;
-}
+export { IndexedKey };
 
 /** Keys read per query when bringing the index up to date (well within SQLite's bound on parameters). */
 const KEYS_PER_READ = 500;
@@ -24,10 +27,27 @@ export const KEYS_PER_SLICE = 2_000;
 
 export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** Where `key` is in a bucket sorted by key, or where it would go (as the bitwise complement). */
+export function searchBucket(bucket: readonly IndexedKey[], key: string): number {
+  let lo = 0;
+  let hi = bucket.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const k = bucket[mid].key;
+    if (k === key) return mid;
+    if (k < key) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return ~lo;
+}
+
+const EMPTY: readonly IndexedKey[] = [];
+
 export class SyncIndex {
   /** The data generation the records are as of (-1: not read yet). */
   generation = -1;
-  private byKey = new Map<string, IndexedKey>();
+  /** Per bucket, the records sorted by key; an array is replaced, never changed. */
+  private sorted: ReadonlyArray<readonly IndexedKey[]> = Array.from({ length: BUCKETS }, () => EMPTY);
 
   constructor(
     private readonly files: FileRepository,
@@ -36,11 +56,18 @@ export class SyncIndex {
   ) {}
 
   get(key: string): IndexedKey | undefined {
-    return this.byKey.get(key);
+    const bucket = this.sorted[bucketOf(key)];
+    const at = searchBucket(bucket, key);
+    return at >= 0 ? bucket[at] : undefined;
   }
 
-  records(): IterableIterator<IndexedKey> {
-    return this.byKey.values();
+  /** The records of bucket `b`, sorted by key (never changed: a refresh replaces it). */
+  bucket(b: number): readonly IndexedKey[] {
+    return this.sorted[b];
+  }
+
+  *records(): IterableIterator<IndexedKey> {
+    for (const bucket of this.sorted) yield* bucket;
   }
 
   /**
@@ -69,15 +96,20 @@ export class SyncIndex {
     for (const m of manifests) add({ key: m.key, kind: 'm', version: m.version });
     for (const t of graves) add({ key: t.key, kind: 't', version: t.version });
     for (const a of aborts) add({ key: a.key, kind: 'a', version: a.version });
-    const fresh = new Map<string, IndexedKey>();
+    const fresh: IndexedKey[][] = Array.from({ length: BUCKETS }, () => []);
+    let n = 0;
     for (const [key, list] of entries) {
-      fresh.set(key, record(key, list));
-      if (fresh.size % KEYS_PER_SLICE === 0) await yieldToLoop();
+      const r = IndexedKey.of(key, list);
+      fresh[r.bucket].push(r);
+      if (++n % KEYS_PER_SLICE === 0) await yieldToLoop();
     }
-    this.byKey = fresh;
+    for (const bucket of fresh) bucket.sort(byKey);
+    this.sorted = fresh;
   }
 
   private async readKeys(keys: readonly string[]): Promise<void> {
+    // The new record of each key read (undefined: no longer held), by bucket; merged once at the end.
+    const updates = new Map<number, Map<string, IndexedKey | undefined>>();
     for (let at = 0; at < keys.length; at += KEYS_PER_READ) {
       const slice = keys.slice(at, at + KEYS_PER_READ);
       const [manifests, graves, aborts] = await Promise.all([this.files.versionsOf(slice), this.tombstones.versionsOf(slice), this.outcomes.listOf(slice)]);
@@ -90,13 +122,32 @@ export class SyncIndex {
         if (m !== undefined) list.push({ key, kind: 'm', version: m });
         if (t !== undefined) list.push({ key, kind: 't', version: t });
         for (const version of abortsOf.get(key) ?? []) list.push({ key, kind: 'a', version });
-        if (list.length) this.byKey.set(key, record(key, list, this.byKey.get(key)));
-        else this.byKey.delete(key);
+        const b = bucketOf(key);
+        let inBucket = updates.get(b);
+        if (!inBucket) updates.set(b, (inBucket = new Map()));
+        inBucket.set(key, list.length ? IndexedKey.of(key, list, this.get(key)) : undefined);
       }
     }
+    const next = [...this.sorted];
+    let n = 0;
+    for (const [b, inBucket] of updates) {
+      next[b] = merged(next[b], inBucket);
+      if (++n % 8 === 0) await yieldToLoop();
+    }
+    this.sorted = next;
   }
 }
 
-function record(key: string, entries: SyncEntry[], was?: IndexedKey): IndexedKey {
-  return { key, bucket: was?.bucket ?? bucketOf(key), print: was?.print ?? keyPrint(key), entries, entryPrints: entries.map(entryPrint) };
+/** `bucket` (sorted by key) with the records of `updates` put in, and the keys it maps to undefined taken out: a new array. */
+function merged(bucket: readonly IndexedKey[], updates: ReadonlyMap<string, IndexedKey | undefined>): IndexedKey[] {
+  const added = [...updates.values()].filter((r): r is IndexedKey => r !== undefined).sort(byKey);
+  const out: IndexedKey[] = [];
+  let i = 0;
+  for (const r of bucket) {
+    if (updates.has(r.key)) continue;
+    while (i < added.length && added[i].key < r.key) out.push(added[i++]);
+    out.push(r);
+  }
+  while (i < added.length) out.push(added[i++]);
+  return out;
 }
