@@ -232,7 +232,7 @@ async function emptyCatchUp(start: (i: number, bootstrap: string[], dir?: string
   console.log(`   CPU used: the empty node ${fmt(cpuSeconds(empty.pid), 1)} s, ${spent}`);
   results.push(`empty catch-up ${verdict(emptyOk)}`);
   await empty.stop('SIGTERM');
-  if (PROFILE) printHotFunctions(profileOf(), 'the empty node');
+  if (PROFILE) printHotFunctions(profileOf(), 'the empty node', 30, undefined, true);
 }
 
 /** Storage bytes sent by these nodes, summed per message type. */

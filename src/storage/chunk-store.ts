@@ -8,7 +8,6 @@
  * re-hashes; a mismatch moves the file to `<blobs>/corrupt/` and raises ChunkCorruptError, so
  * a damaged chunk is never served. Names are validated before any path is built.
  */
-import { randomBytes } from 'node:crypto';
 import * as fsCallbacks from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -28,6 +27,24 @@ const closeFd = promisify(fsCallbacks.close);
 const readFd = promisify(fsCallbacks.read);
 const fstatFd = promisify(fsCallbacks.fstat);
 
+/**
+ * A temp chunk file is opened with O_DSYNC: its one write returns once the bytes (and the size
+ * that makes them readable) are on disk, which is what the fsync after it gave, one system
+ * call and one round trip through libuv's pool fewer per chunk.
+ */
+const TMP_FLAGS = fsCallbacks.constants.O_WRONLY | fsCallbacks.constants.O_CREAT | fsCallbacks.constants.O_TRUNC | (fsCallbacks.constants.O_DSYNC ?? 0);
+const DSYNC_WRITES = fsCallbacks.constants.O_DSYNC !== undefined;
+
+/**
+ * Whether a chunk file is there, and its size. A stat of a name is answered from the kernel's
+ * cache of directory entries in a microsecond or two, so it is made on the spot: through
+ * libuv's pool and a promise it cost about 17 µs of this process's CPU, most of it building
+ * the Error of a name that is missing, which is the usual answer while a node catches up.
+ */
+function statNow(file: string): fsCallbacks.Stats | undefined {
+  return fsCallbacks.statSync(file, { throwIfNoEntry: false });
+}
+
 export interface PutOptions {
   /** The caller has just hashed these very bytes itself: skip the check. */
   alreadyVerified?: boolean;
@@ -45,6 +62,9 @@ export class ChunkStore {
   private readonly corruptDir: string;
   /** Prefix folders known to exist (made once, not once per chunk). */
   private readonly madeDirs = new Set<string>();
+  /** Temp files are named after this process and a count (init removed any left by another). */
+  private readonly tmpPrefix = `${process.pid}-${Date.now().toString(36)}-`;
+  private tmpCount = 0;
 
   constructor(readonly blobsDir: string) {
     this.tmpDir = path.join(blobsDir, 'tmp');
@@ -73,7 +93,7 @@ export class ChunkStore {
     const target = this.pathOf(hash);
     if (!options.alreadyVerified && sha256Hex(data) !== hash) throw new ChunkCorruptError(hash, 'chunk to store');
     if (!options.knownMissing && (await this.reuse(target, data.length))) return false;
-    const tmp = path.join(this.tmpDir, randomBytes(12).toString('hex'));
+    const tmp = path.join(this.tmpDir, `${this.tmpPrefix}${(this.tmpCount++).toString(36)}`);
     const dir = path.dirname(target);
     try {
       await writeDurably(tmp, data);
@@ -100,7 +120,7 @@ export class ChunkStore {
    * reused: the caller writes the bytes again over it.
    */
   private async reuse(target: string, size: number): Promise<boolean> {
-    const st = await fs.stat(target).catch(() => undefined);
+    const st = statNow(target);
     if (!st || st.size !== size) return false;
     const now = new Date();
     await fs.utimes(target, now, now).catch(() => undefined);
@@ -146,8 +166,9 @@ export class ChunkStore {
     return data;
   }
 
-  has(hash: string): Promise<boolean> {
-    return exists(this.pathOf(hash));
+  /** Whether the chunk file is there (a stat made on the spot: see statNow). */
+  has(hash: string): boolean {
+    return statNow(this.pathOf(hash)) !== undefined;
   }
 
   async delete(hash: string): Promise<void> {
@@ -187,15 +208,6 @@ export class ChunkStore {
   }
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Reads a chunk file into one buffer of its size, a recycled one when it fits (serving a get
  * used to allocate 1 MiB per chunk, and dozens of dead ones could pile up before a garbage
@@ -218,21 +230,29 @@ async function readWhole(file: string): Promise<Buffer> {
   }
 }
 
+/**
+ * Writes a new temp file whole and durably. Its close is made on the spot: closing a file
+ * whose bytes are already on disk waits for nothing.
+ */
 async function writeDurably(file: string, data: Buffer): Promise<void> {
-  const fd = await openFd(file, 'w');
+  const fd = await openFd(file, TMP_FLAGS, 0o666);
   try {
     for (let done = 0; done < data.length; ) done += (await writeFd(fd, data, done, data.length - done, null)).bytesWritten;
-    await fsyncFd(fd);
+    if (!DSYNC_WRITES || data.length === 0) await fsyncFd(fd);
   } finally {
-    await closeFd(fd);
+    fsCallbacks.closeSync(fd);
   }
 }
 
+/**
+ * Makes the names in a folder durable. Opening and closing a folder read-only touch no data
+ * (a lookup and a release), so they are made on the spot; only the fsync waits on the disk.
+ */
 async function syncDir(dir: string): Promise<void> {
-  const fd = await openFd(dir, 'r');
+  const fd = fsCallbacks.openSync(dir, 'r');
   try {
     await fsyncFd(fd);
   } finally {
-    await closeFd(fd);
+    fsCallbacks.closeSync(fd);
   }
 }

@@ -13,7 +13,6 @@ import { ChunkGuard } from './chunk-guard';
 import { CopyCheck, ManifestReport } from './storage.types';
 import { ChunkNotFoundError } from './storage.errors';
 import { GroupCommit } from './group-commit';
-import { CHUNK_READS_IN_FLIGHT, inParallel } from './sync-batch';
 
 interface PendingCommit {
   manifest: FileManifest;
@@ -62,8 +61,7 @@ export class LocalReplica {
 
   /** Which of these chunks are not here, in their order (looked up several at once). */
   async missingChunks(hashes: readonly string[]): Promise<string[]> {
-    const here = await inParallel(hashes, CHUNK_READS_IN_FLIGHT, (h) => this.chunks.has(h));
-    return hashes.filter((_, i) => !here[i]);
+    return hashes.filter((h) => !this.chunks.has(h));
   }
 
   /** See ChunkStore.get: verified unless `verify` is false. */
@@ -88,7 +86,7 @@ export class LocalReplica {
     try {
       await this.guard.settled(hashes);
       for (const hash of hashes) {
-        if (!(await this.chunks.has(hash))) throw new ChunkNotFoundError(hash);
+        if (!this.chunks.has(hash)) throw new ChunkNotFoundError(hash);
       }
       saved = await this.commits.submit({ manifest, holders, hashes, replaced });
     } finally {
