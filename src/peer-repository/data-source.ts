@@ -15,6 +15,7 @@ import { checkExistingDatabase, prepareDatabasePath } from './db-path';
 import { FileMeta1764600000000 } from './migrations/1764600000000-file-meta';
 import { StoreOutcomes1766000000000 } from './migrations/1766000000000-store-outcomes';
 import { SettledVersions1767000000000 } from './migrations/1767000000000-settled-versions';
+import { SettleIndexes1768000000000 } from './migrations/1768000000000-settle-indexes';
 import { DatabaseOpenError } from './peer-repository.errors';
 
 /**
@@ -30,7 +31,7 @@ export function dataSourceOptions(dbPath: string): DataSourceOptions {
     driver: SQLITE3_QUIET,
     database: dbPath,
     entities: ENTITIES,
-    migrations: [Initial1764000000000, ChunkTable1764100000000, FileMeta1764600000000, PeerKeys1765000000000, StoreOutcomes1766000000000, SettledVersions1767000000000],
+    migrations: [Initial1764000000000, ChunkTable1764100000000, FileMeta1764600000000, PeerKeys1765000000000, StoreOutcomes1766000000000, SettledVersions1767000000000, SettleIndexes1768000000000],
     // Run by initialiseDatabase once the pragmas are set, so that they commit through the WAL.
     migrationsRun: false,
     synchronize: false,

@@ -31,6 +31,11 @@ export class StoreOutcomeRepository {
     return (await this.aborts.find({ order: { key: 'ASC', version: 'ASC' } })).map((r) => ({ key: r.key, version: r.version, abortedAt: Number(r.abortedAt) }));
   }
 
+  /** The aborts whose version sorts below `floor` (a range of the version index), in key and version order. */
+  async versionsBelow(floor: string): Promise<AbortRecord[]> {
+    return (await this.aborts.find({ where: { version: LessThan(floor) }, order: { key: 'ASC', version: 'ASC' } })).map((r) => ({ key: r.key, version: r.version, abortedAt: Number(r.abortedAt) }));
+  }
+
   /** The aborts held of these keys (one query). */
   async listOf(keys: readonly string[]): Promise<AbortRecord[]> {
     if (keys.length === 0) return [];

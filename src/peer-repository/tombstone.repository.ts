@@ -3,13 +3,16 @@ import { DataSource, In, LessThan, Repository } from 'typeorm';
 import { FileEntity, PreviousVersionEntity, TombstoneEntity } from './entities';
 import { chunkHashesOf, removeManifestRows } from './file.repository';
 import { forgetPrevious } from './previous-version';
-import { dataWrite } from './write-lock';
+import { changedSince, dataGeneration, dataWrite } from './write-lock';
 
 export interface TombstoneRecord {
   key: string;
   version: string;
   deletedAt: number;
 }
+
+/** Keys per IN (...) list: far below SQLite's limit of bound parameters. */
+const KEYS_PER_QUERY = 500;
 
 /** Deletes, kept for --tombstone-ttl so an old copy cannot bring a file back. */
 @Injectable()
@@ -27,6 +30,35 @@ export class TombstoneRepository {
 
   async list(): Promise<TombstoneRecord[]> {
     return (await this.repo.find({ order: { key: 'ASC' } })).map((r) => ({ key: r.key, version: r.version, deletedAt: Number(r.deletedAt) }));
+  }
+
+  /** The tombstones of these keys that have one. */
+  async getMany(keys: readonly string[]): Promise<TombstoneRecord[]> {
+    const out: TombstoneRecord[] = [];
+    for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
+      const rows = await this.repo.find({ where: { key: In(keys.slice(i, i + KEYS_PER_QUERY)) } });
+      for (const r of rows) out.push({ key: r.key, version: r.version, deletedAt: Number(r.deletedAt) });
+    }
+    return out;
+  }
+
+  /**
+   * The tombstones whose version sorts below `floor`, in key order: a range of the version
+   * index (a version starts with its time, so these are the deletes made before a moment).
+   */
+  async versionsBelow(floor: string): Promise<TombstoneRecord[]> {
+    const rows = await this.repo.find({ where: { version: LessThan(floor) }, order: { key: 'ASC' } });
+    return rows.map((r) => ({ key: r.key, version: r.version, deletedAt: Number(r.deletedAt) }));
+  }
+
+  /** Counts the writes to manifests, tombstones and aborts (write-lock.ts). */
+  generation(): number {
+    return dataGeneration(this.dataSource);
+  }
+
+  /** The keys of manifests, tombstones or aborts written since `generation` (undefined: not known). */
+  changedSince(generation: number): Set<string> | undefined {
+    return changedSince(this.dataSource, generation);
   }
 
   /** The tombstone version of each of these keys that has one (one query). */

@@ -20,7 +20,7 @@ import { NodeIdentity } from '../transport/node-identity';
 import { LocalReplica } from './local-replica';
 import { PlacedSettle } from './placed-settle';
 import { ReplicaRouter } from './replica-router';
-import { tombstoneExpired } from './tombstone-settler';
+import { versionFloor } from './version';
 
 export const ABORTS_PER_ROUND = 50;
 /**
@@ -50,7 +50,8 @@ export class AbortSettler {
   /** One bounded pass; returns how many abort records were dropped here. */
   async settle(now = Date.now()): Promise<number> {
     await this.local.expirePrevious(now - PREVIOUS_HOLD_MS);
-    const due = (await this.outcomes.list()).filter((a) => tombstoneExpired(a.version, now, this.config.tombstoneTtlMs));
+    // Only the expired ones are due: a range of the version index, not every abort held.
+    const due = await this.outcomes.versionsBelow(versionFloor(now - this.config.tombstoneTtlMs));
     return this.settler.pass(due, this.membership, this.identity.nodeId, this.config.replicas);
   }
 

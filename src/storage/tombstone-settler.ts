@@ -10,6 +10,12 @@
  * Placed holders are the ones placement picks over every known member that has not left
  * (placed-settle.ts, shared with the abort records). At most TOMBSTONES_PER_ROUND tombstones
  * are settled per round, to bound a round's work.
+ *
+ * A round reads only what may be due, never every tombstone held: the expired ones are a range
+ * of the version index, and the ones of keys placed elsewhere are kept here from round to round,
+ * brought up to date from the keys written since (write-lock.ts changedSince). All are read
+ * again only at the first round, when the placement members change, or when the writes since
+ * are not known.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { NODE_CONFIG } from '../config/config.tokens';
@@ -21,7 +27,7 @@ import { placeKey } from './placement';
 import { PlacedSettle } from './placed-settle';
 import { ReplicaRouter } from './replica-router';
 import { ManifestReport } from './storage.types';
-import { compareVersions, parseVersion } from './version';
+import { compareVersions, parseVersion, versionFloor } from './version';
 
 export const TOMBSTONES_PER_ROUND = 50;
 
@@ -43,6 +49,13 @@ export function holderNeed(report: ManifestReport, version: string, expired: boo
 
 type DueTombstone = TombstoneRecord & { expired: boolean };
 
+/** The tombstones of keys placed elsewhere as of a round: the members and the write count they were read at. */
+interface PlacedAway {
+  members: string;
+  generation: number;
+  records: Map<string, TombstoneRecord>;
+}
+
 @Injectable()
 export class TombstoneSettler {
   private readonly settler = new PlacedSettle<DueTombstone>(TOMBSTONES_PER_ROUND, {
@@ -50,6 +63,7 @@ export class TombstoneSettler {
     drop: (t) => this.tombstones.drop(t.key, t.version),
     describe: (t) => `tombstone of "${t.key}"`,
   });
+  private away?: PlacedAway;
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
@@ -61,12 +75,34 @@ export class TombstoneSettler {
 
   /** One bounded pass; returns how many tombstones were dropped here. */
   async settle(now = Date.now()): Promise<number> {
+    const away = await this.placedElsewhere();
+    const due = new Map<string, DueTombstone>();
+    for (const t of await this.tombstones.versionsBelow(versionFloor(now - this.config.tombstoneTtlMs))) due.set(t.key, { ...t, expired: true });
+    for (const t of away.values()) if (!due.has(t.key)) due.set(t.key, { ...t, expired: tombstoneExpired(t.version, now, this.config.tombstoneTtlMs) });
+    const ordered = [...due.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return this.settler.pass(ordered, this.membership, this.identity.nodeId, this.config.replicas);
+  }
+
+  /** The tombstones held of keys that placement (over --repair-grace) does not give this node. */
+  private async placedElsewhere(): Promise<Map<string, TombstoneRecord>> {
     const repair = this.membership.repairPlacementIds(this.config.repairGraceMs);
     const self = this.identity.nodeId;
-    const due = (await this.tombstones.list())
-      .map((t) => ({ ...t, expired: tombstoneExpired(t.version, now, this.config.tombstoneTtlMs) }))
-      .filter((t) => t.expired || !placeKey(t.key, repair, this.config.replicas).includes(self));
-    return this.settler.pass(due, this.membership, self, this.config.replicas);
+    const members = [...new Set(repair)].sort().join(',');
+    const elsewhere = (t: TombstoneRecord) => !placeKey(t.key, repair, this.config.replicas).includes(self);
+    // Taken before reading: a write that finishes meanwhile is read again next round.
+    const generation = this.tombstones.generation();
+    const changed = this.away?.members === members ? this.tombstones.changedSince(this.away.generation) : undefined;
+    let records: Map<string, TombstoneRecord>;
+    if (!this.away || !changed) {
+      records = new Map((await this.tombstones.list()).filter(elsewhere).map((t) => [t.key, t]));
+    } else {
+      records = this.away.records;
+      const written = [...changed];
+      for (const key of written) records.delete(key);
+      for (const t of await this.tombstones.getMany(written)) if (elsewhere(t)) records.set(t.key, t);
+    }
+    this.away = { members, generation, records };
+    return records;
   }
 
   /** Settled once `holder` has the tombstone or needs none. */

@@ -25,6 +25,11 @@ export function formatVersion(p: ParsedVersion): string {
   return `${String(p.ms).padStart(15, '0')}.${String(p.counter).padStart(6, '0')}.${p.nodeId}`;
 }
 
+/** Sorts above every version stamped before `ms` and below every one stamped at or after it. */
+export function versionFloor(ms: number): string {
+  return `${String(Math.max(0, Math.floor(ms))).padStart(15, '0')}.`;
+}
+
 export function compareVersions(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

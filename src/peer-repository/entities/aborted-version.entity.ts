@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * A version of a key whose store was reported to its client as failed: that exact version is
@@ -10,6 +10,8 @@ export class AbortedVersionEntity {
   @PrimaryColumn('text')
   key: string;
 
+  /** Indexed on its own too: the aborts past the ttl are a range of versions (abort-settler.ts). */
+  @Index('idx_aborted_versions_version')
   @PrimaryColumn('text')
   version: string;
 

@@ -13,7 +13,8 @@ export class PreviousVersionEntity extends VersionColumns {
   @Column('text')
   holders: string;
 
-  /** When it was replaced (ms): it is forgotten PREVIOUS_HOLD_MS after. */
+  /** When it was replaced (ms): it is forgotten PREVIOUS_HOLD_MS after (indexed for that look). */
+  @Index('idx_previous_versions_kept')
   @Column('integer')
   keptAt: number;
 }
