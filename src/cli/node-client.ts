@@ -76,9 +76,11 @@ export class NodeClient {
       } catch (err) {
         // A refused handshake (wrong secret) is final: say so rather than "unreachable".
         if (err instanceof P2pError && err.code === 'HANDSHAKE_FAILED') throw err;
-        // "127.0.0.1:13000 answers HTTP, …" names the address itself; alone, it is the whole story.
-        if (err instanceof NotANodeError && this.candidates.length === 1) throw err;
-        problems.push(err instanceof NotANodeError ? err.message : `${candidate} (${describeError(err)})`);
+        // Alone, the address's own error is the whole story ("cannot reach …: connect
+        // ECONNREFUSED", "… answers HTTP, …"): said once, not wrapped in a list of one.
+        if (this.candidates.length === 1) throw err;
+        if (err instanceof NotANodeError) problems.push(err.message);
+        else problems.push(`${candidate} (${err instanceof PeerUnreachableError ? err.reason : describeError(err)})`);
       }
     }
     throw new PeerUnreachableError(this.candidates.join(','), `no node answered: ${problems.join('; ')}`);

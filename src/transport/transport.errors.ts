@@ -47,8 +47,8 @@ export class PeerTimeoutError extends P2pError {
 
 /** The connection could not be opened or was lost before an answer arrived. */
 export class PeerUnreachableError extends P2pError {
-  constructor(readonly peer: string, cause: string) {
-    super(`cannot reach ${peer}: ${cause}`, 'PEER_UNREACHABLE', ExitCode.unavailable);
+  constructor(readonly peer: string, readonly reason: string) {
+    super(`cannot reach ${peer}: ${reason}`, 'PEER_UNREACHABLE', ExitCode.unavailable);
   }
 }
 

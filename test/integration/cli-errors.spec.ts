@@ -27,9 +27,13 @@ describe('CLI errors and edge cases', () => {
     assertOneLineError(await runCli(['store', 'k', path.join(dir, 'nope.txt'), '--bootstrap', a.p2p]), 2, /nope\.txt.*no such file/);
   });
 
-  it('an unreachable bootstrap is exit 4', async () => {
-    const port = await freePort();
-    assertOneLineError(await runCli(['get', 'k', '--bootstrap', `127.0.0.1:${port}`]), 4, /cannot reach/);
+  it('an unreachable bootstrap is exit 4, said once; several name each', async () => {
+    const [port, other] = [await freePort(), await freePort()];
+    const one = await runCli(['get', 'k', '--bootstrap', `127.0.0.1:${port}`]);
+    assertOneLineError(one, 4, new RegExp(`^error: cannot reach 127\\.0\\.0\\.1:${port}: connect ECONNREFUSED`));
+    assert.equal(one.stderr.split('cannot reach').length - 1, 1, `one "cannot reach" in: ${one.stderr}`);
+    const two = await runCli(['get', 'k', '--bootstrap', `127.0.0.1:${port},127.0.0.1:${other}`]);
+    assertOneLineError(two, 4, new RegExp(`^error: cannot reach 127\\.0\\.0\\.1:${port},127\\.0\\.0\\.1:${other}: no node answered: 127\\.0\\.0\\.1:${port} \\(connect ECONNREFUSED[^)]*\\); 127\\.0\\.0\\.1:${other} \\(connect ECONNREFUSED`));
   });
 
   it('an unknown key is exit 3 for get and delete', async () => {
