@@ -48,7 +48,9 @@ describe('S3 multipart uploads through the AWS SDK', () => {
 
   before(async () => {
     // A short expiry so that the sweep of abandoned uploads can be seen.
-    c = await startS3Cluster('sdk-multipart', 3, { args: ['--s3-upload-expiry', '4s'] });
+    // An expiry short enough for the sweep to be seen, long enough that no step of the other
+    // cases (a 5 MiB part on a loaded machine) leaves an upload idle for it.
+    c = await startS3Cluster('sdk-multipart', 3, { args: ['--s3-upload-expiry', '8s'] });
     s3 = c.nodes.map((n) => new S3Client({ endpoint: n.s3, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: S3_KEY_ID, secretAccessKey: S3_SECRET } }));
     await s3[0].send(new CreateBucketCommand({ Bucket: B }));
   });
@@ -145,22 +147,31 @@ describe('S3 multipart uploads through the AWS SDK', () => {
 
   it('keeps an upload that goes on taking parts past --s3-upload-expiry: only idle ones are aborted', async () => {
     const { UploadId } = await s3[0].send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'slow-but-alive' }));
-    // A part a second for 8 s, through each node in turn: twice the 4 s expiry, never idle for it.
+    // A part a second for 12 s, through each node in turn: past the 8 s expiry since the upload
+    // began, never idle for it.
     const startedAt = Date.now();
-    for (let n = 1; Date.now() - startedAt < 8_000; n++) {
-      await s3[n % 3].send(new UploadPartCommand({ Bucket: B, Key: 'slow-but-alive', UploadId, PartNumber: n, Body: `part ${n}` }));
+    let sent = 0;
+    while (Date.now() - startedAt < 12_000) {
+      sent += 1;
+      await s3[sent % 3].send(new UploadPartCommand({ Bucket: B, Key: 'slow-but-alive', UploadId, PartNumber: sent, Body: `part ${sent}` }));
       await delay(1_000);
     }
     const listed = await s3[1].send(new ListPartsCommand({ Bucket: B, Key: 'slow-but-alive', UploadId }));
-    assert.ok((listed.Parts?.length ?? 0) >= 7, `every part is still there (${listed.Parts?.length})`);
-    assert.deepEqual(listed.Parts!.map((p) => p.PartNumber), listed.Parts!.map((_, i) => i + 1), 'no part was swept');
+    assert.deepEqual(listed.Parts?.map((p) => p.PartNumber), Array.from({ length: sent }, (_, i) => i + 1), 'the upload and every part it took are still there');
     await s3[2].send(new AbortMultipartUploadCommand({ Bucket: B, Key: 'slow-but-alive', UploadId }));
   });
 
   it('aborts uploads left idle past --s3-upload-expiry', async () => {
     const { UploadId } = await s3[0].send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'abandoned' }));
     await s3[0].send(new UploadPartCommand({ Bucket: B, Key: 'abandoned', UploadId, PartNumber: 1, Body: 'left behind' }));
-    await waitFor(async () => !(await s3[1].send(new ListMultipartUploadsCommand({ Bucket: B }))).Uploads?.some((u) => u.UploadId === UploadId), { timeoutMs: 20_000, intervalMs: 250, description: 'the abandoned upload to be swept' });
-    assert.equal(await failure(s3[2].send(new ListPartsCommand({ Bucket: B, Key: 'abandoned', UploadId }))), 'NoSuchUpload');
+    await waitFor(async () => !(await s3[1].send(new ListMultipartUploadsCommand({ Bucket: B }))).Uploads?.some((u) => u.UploadId === UploadId), { timeoutMs: 30_000, intervalMs: 250, description: 'the abandoned upload to be swept' });
+    // The listing hides the upload as soon as one member holds the sweep's delete of its record;
+    // a read of the record (ListParts) sees the delete once it is acknowledged, a moment later.
+    // Neither is promised before the sweep's delete is acknowledged, so wait for the read too.
+    await waitFor(async () => (await failure(s3[2].send(new ListPartsCommand({ Bucket: B, Key: 'abandoned', UploadId }))).catch(() => 'listed')) === 'NoSuchUpload', {
+      timeoutMs: 10_000,
+      intervalMs: 250,
+      description: 'ListParts through another node to answer NoSuchUpload',
+    });
   });
 });
