@@ -26,6 +26,7 @@ import { TcpTransportServer } from '../transport/tcp-transport.server';
 import { TRANSPORT_OBSERVER, TransportObserver } from '../transport/transport-observer';
 import { NodeStatus } from './node-status';
 import { announceReadiness } from './ready-announcement';
+import { bindingAs } from './node.errors';
 import { wireMetrics } from './metrics-wiring';
 import { PACKAGE_VERSION } from '../common/version';
 import { startupMark } from '../common/startup-trace';
@@ -61,11 +62,11 @@ export async function runNode(config: NodeConfig): Promise<void> {
   });
   app.connectMicroservice({ strategy: server });
   try {
-    await app.startAllMicroservices();
+    await bindingAs('listen', formatHostPort(config.listen), () => app.startAllMicroservices());
     startupMark('p2p listener bound');
     const http = await listenHttp(app, config);
     startupMark('http bound');
-    const s3 = await app.get(S3Server).start();
+    const s3 = await bindingAs('s3', config.s3.listen === 'off' ? 'off' : formatHostPort(config.s3.listen), () => app.get(S3Server).start());
     const overridden = Object.entries(config.gossipOverrides);
     if (overridden.length > 0) {
       log.log(`gossip profile ${config.gossipProfile} with ${overridden.map(([k, v]) => `${k}=${v}`).join(', ')} (--gossip-override)`);
@@ -127,7 +128,16 @@ async function listenHttp(app: INestApplication, config: NodeConfig): Promise<st
   server.keepAliveTimeout = config.httpIdleTimeoutMs;
   // Beyond the cap Node closes new sockets at once (the HTTP side of the connection caps).
   server.maxConnections = config.httpMaxConnections;
-  await app.listen(config.http.port, config.http.host || '0.0.0.0');
+  // Nest's app.listen would also log a failure to bind as an error line of its own.
+  await app.init();
+  const bind = config.http;
+  await bindingAs('http', formatHostPort(bind), () => new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(bind.port, bind.host || '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }));
   const addr = server.address() as AddressInfo;
   const host = config.http.host || '127.0.0.1';
   return formatHostPort({ host: host === '0.0.0.0' ? '127.0.0.1' : host, port: addr.port });
