@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, Repository } from 'typeorm';
 import { ShareEntity } from './entities';
-import { serialized } from './write-lock';
+import { keysWritten, serialized } from './write-lock';
 
 export interface ShareRecord {
   key: string;
@@ -28,11 +28,11 @@ export class ShareRepository {
   }
 
   async add(key: string, nodeId: string, version: string): Promise<void> {
-    await serialized(this.dataSource, () => this.repo.upsert({ key, nodeId, version, confirmedAt: Date.now() }, ['key', 'nodeId']));
+    await serialized(this.dataSource, () => this.repo.upsert({ key, nodeId, version, confirmedAt: Date.now() }, ['key', 'nodeId'])).finally(() => keysWritten(this.dataSource, [key]));
   }
 
   async removeKey(key: string): Promise<void> {
-    await serialized(this.dataSource, () => this.repo.delete({ key }));
+    await serialized(this.dataSource, () => this.repo.delete({ key })).finally(() => keysWritten(this.dataSource, [key]));
   }
 }
 

@@ -3,7 +3,7 @@ import { DataSource, In, LessThan, Repository } from 'typeorm';
 import { AbortedVersionEntity, FileEntity, PreviousVersionEntity, TombstoneEntity } from './entities';
 import { chunkHashesOf, markSettled, removeManifestRows } from './file.repository';
 import { forgetPrevious, restorePrevious } from './previous-version';
-import { dataWrite, writeTransaction } from './write-lock';
+import { dataWrite, keyWrite, writeTransaction } from './write-lock';
 
 export interface AbortRecord {
   key: string;
@@ -82,7 +82,7 @@ export class StoreOutcomeRepository {
   settle(key: string, version: string): Promise<string[]> {
     // Neither the kept version nor the settled mark is what anti-entropy compares: no data
     // generation (write-lock.ts). A stale view sends the copy unmarked, which only keeps more.
-    return writeTransaction(this.dataSource, async (m) => {
+    return keyWrite(this.dataSource, [key], async (m) => {
       const current = await m.getRepository(FileEntity).findOneBy({ key });
       if (current?.version !== version) return [];
       return markSettled(m, key);

@@ -51,6 +51,7 @@ function logOf(dataSource: DataSource): DataLog {
  * larger one afterwards.
  */
 export function bumpDataGeneration(dataSource: DataSource, keys?: readonly string[]): void {
+  keysWritten(dataSource, keys);
   const log = logOf(dataSource);
   log.generation += 1;
   log.writes.push({ generation: log.generation, keys });
@@ -89,4 +90,35 @@ export function changedSince(dataSource: DataSource, generation: number): Set<st
  */
 export function dataWrite<T>(dataSource: DataSource, keys: readonly string[] | undefined, work: (m: EntityManager) => Promise<T>): Promise<T> {
   return writeTransaction(dataSource, work).finally(() => bumpDataGeneration(dataSource, keys));
+}
+
+/** Told of each finished write to what a key's report reads (key-report.repository.ts). */
+export type KeysWrittenListener = (keys: readonly string[] | undefined) => void;
+
+const watchers = new WeakMap<DataSource, Set<KeysWrittenListener>>();
+
+/**
+ * Calls `listener` once each write to the rows a key's report reads (manifest, chunk list,
+ * shares, settled mark, tombstone, aborts) has finished, committed or failed, before the
+ * writer goes on (so before anything it acknowledges): with the keys it touched, or undefined
+ * when it may have touched any. Returns how to stop listening.
+ */
+export function onKeysWritten(dataSource: DataSource, listener: KeysWrittenListener): () => void {
+  let set = watchers.get(dataSource);
+  if (!set) watchers.set(dataSource, (set = new Set()));
+  set.add(listener);
+  return () => set.delete(listener);
+}
+
+/** Tells the listeners of this database that a write to these keys (undefined: any) has finished. */
+export function keysWritten(dataSource: DataSource, keys?: readonly string[]): void {
+  for (const listener of watchers.get(dataSource) ?? []) listener(keys);
+}
+
+/**
+ * A transaction writing what a key's report reads but anti-entropy does not compare (the
+ * settled mark): queued like every write, its keys told to onKeysWritten, no data generation.
+ */
+export function keyWrite<T>(dataSource: DataSource, keys: readonly string[], work: (m: EntityManager) => Promise<T>): Promise<T> {
+  return writeTransaction(dataSource, work).finally(() => keysWritten(dataSource, keys));
 }
