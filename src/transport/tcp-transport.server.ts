@@ -5,7 +5,7 @@
  * the authenticated peer (node id, advertise address, role).
  */
 import * as net from 'node:net';
-import { BaseRpcContext, CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { BaseRpcContext, CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { InboundHandler, PeerConnection, ConnectionLimits, DEFAULT_LIMITS, joinHostPort, normaliseHost } from './peer-connection';
 import { AdmissionControl, AdmissionLimits, AdmissionTicket } from './admission/admission-control';
@@ -46,6 +46,12 @@ export class TcpTransportServer extends Server implements CustomTransportStrateg
   private readonly admission: AdmissionControl;
   /** Admission tickets of accepted TCP sockets, by "address:port", until they close. */
   private readonly tickets = new Map<string, AdmissionTicket>();
+  /**
+   * Handlers found, by pattern: Nest's lookup first tries JSON.parse on the pattern, which
+   * throws (an error with its stack) for every plain string one, once or twice per frame. Only
+   * registered patterns are kept, so a peer sending made-up ones cannot grow it.
+   */
+  private readonly routes = new Map<string, MessageHandler>();
 
   constructor(private readonly options: TcpTransportServerOptions) {
     super();
@@ -147,6 +153,14 @@ export class TcpTransportServer extends Server implements CustomTransportStrateg
       this.connections.delete(conn);
       if (conn.remote) this.observer.keyInUse(conn.remote.keyId, -1);
     });
+  }
+
+  override getHandlerByPattern(pattern: string): MessageHandler | null {
+    const known = this.routes.get(pattern);
+    if (known) return known;
+    const handler = super.getHandlerByPattern(pattern);
+    if (handler) this.routes.set(pattern, handler);
+    return handler;
   }
 
   private async handleRequestFrame(pattern: string, data: unknown, peer: RemotePeer): Promise<unknown> {
