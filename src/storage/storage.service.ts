@@ -252,12 +252,14 @@ export class StorageService implements OnModuleDestroy {
 
   private async findManifest(rawKey: string): Promise<FileManifest> {
     const key = validateKey(rawKey);
-    const settled = await this.quorumLookup(key);
+    // The answers of this read so far, by node: each holder is asked once however far it goes.
+    const answered = new Map<string, ManifestReport>();
+    const settled = await this.quorumLookup(key, answered);
     if (settled) return settled;
-    let found = await this.lookup(key, this.holdersFor(key));
+    let found = await this.lookup(key, this.holdersFor(key), answered);
     if (!found.manifest && !found.tombstone) {
       // Placement may have moved since the store: ask every alive member before giving up.
-      found = await this.lookup(key, this.membership.placementIds());
+      found = await this.lookup(key, this.membership.placementIds(), answered);
     }
     if (!found.manifest) throw new FileNotFoundError(key);
     return found.manifest;
@@ -421,24 +423,39 @@ export class StorageService implements OnModuleDestroy {
   /**
    * A quorum read (quorum-read.ts): R of the key's reachable placed holders, this node first.
    * Their manifest when their answers settle it and it has at most one chunk; undefined
-   * otherwise (and when one of them fails), and the caller asks every holder.
+   * otherwise (and when one of them fails), and the caller asks the other holders, handing
+   * over in `answered` the answers this read already has (they were given after the read
+   * began, so they hold every write acknowledged before it as much as a second asking would).
    */
-  private async quorumLookup(key: string): Promise<FileManifest | undefined> {
+  private async quorumLookup(key: string, answered: Map<string, ManifestReport>): Promise<FileManifest | undefined> {
     const { placed, reachable, writeQuorum } = this.placedHolders(key);
     const isSelf = (id: string) => this.router.isSelf(id);
-    const asked = quorumReadSet(reachable, isSelf, readQuorum(placed.length, writeQuorum), this.readTurn++);
+    let asked = quorumReadSet(reachable, isSelf, readQuorum(placed.length, writeQuorum), this.readTurn++);
     if (asked.length === 0) return undefined;
-    const [reports, abortedHere] = await Promise.all([
-      Promise.all(asked.map((id) => this.router.report(id, key))).catch(() => undefined),
-      asked.some(isSelf) ? [] : this.local.abortedVersions(key),
+    // A file of several chunks is read from every holder that has it (spreadByChunk): when this
+    // node's own copy says so, it asks them all at once rather than R of them first.
+    const self = asked.find(isSelf);
+    if (self) {
+      const own = await this.router.report(self, key).catch(() => undefined);
+      if (own) answered.set(self, own);
+      if (!own || (own.manifest?.chunks.length ?? 0) > 1) return undefined;
+      asked = asked.filter((id) => id !== self);
+    }
+    // This node's own abort records count even when it is not asked (its report carries them when it is).
+    const [results, abortedHere] = await Promise.all([
+      Promise.allSettled(asked.map((id) => this.router.report(id, key))),
+      self ? [] : this.local.abortedVersions(key),
     ]);
-    const manifest = reports && settledManifest(reports, abortedHere, placed);
-    // A file of several chunks is read from every holder that has it (spreadByChunk): the one
-    // more report that finds them all is nothing next to its transfer.
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') answered.set(asked[i], r.value);
+    });
+    if (results.some((r) => r.status === 'rejected')) return undefined;
+    const reports = [...answered.values()];
+    const manifest = settledManifest(reports, abortedHere, placed);
     if (!manifest || manifest.chunks.length > 1) return undefined;
     this.versions.observe(manifest.version);
     for (const r of reports) if (r.tombstone) this.versions.observe(r.tombstone.version);
-    this.sources.set(key, { version: manifest.version, nodeIds: asked, at: Date.now() });
+    this.sources.set(key, { version: manifest.version, nodeIds: [...answered.keys()], at: Date.now() });
     return manifest;
   }
 
@@ -446,8 +463,11 @@ export class StorageService implements OnModuleDestroy {
    * The newest manifest and tombstone of a key among these nodes. A version any of them (or
    * this node) knows as aborted is passed over: a holder that missed the abort may still have it.
    */
-  private async lookup(key: string, nodeIds: string[]): Promise<ManifestReport> {
-    const reports = await Promise.allSettled(nodeIds.map((id) => this.router.report(id, key)));
+  private async lookup(key: string, nodeIds: string[], answered = new Map<string, ManifestReport>()): Promise<ManifestReport> {
+    const reports = await Promise.allSettled(nodeIds.map((id) => answered.get(id) ?? this.router.report(id, key)));
+    reports.forEach((r, i) => {
+      if (r.status === 'fulfilled') answered.set(nodeIds[i], r.value);
+    });
     // This node's own abort records count even when it is not asked (its report carries them when it is).
     const selfAnswered = nodeIds.some((id, i) => this.router.isSelf(id) && reports[i].status === 'fulfilled');
     const aborted = new Set(selfAnswered ? [] : await this.local.abortedVersions(key));
