@@ -9,8 +9,15 @@
  *  3. ListObjectsV2 over those 10,000 keys in pages of 1,000 (time of each page).
  * Requests are signed here with SigV4 (the client's cost, not the server's).
  *   node dist/bench/s3.js [MiB] [objects] [--profile]   (defaults 1024 and 10000)
- * --profile runs node 0 under node --cpu-prof and prints where its time went during the 4 KiB GETs.
+ * --profile runs node 0 (the coordinator) and node 1 (a peer it asks) under node --cpu-prof and
+ * prints where their time went during the 4 KiB GETs; --profile-keep=<dir> also copies the
+ * profiles there (for a flame graph viewer). --perf=<dir> records nodes 0 and 1 with Linux perf
+ * (on-CPU samples, kernel included, JavaScript frames named through --perf-basic-prof) over
+ * the 4 KiB GETs into <dir>/node<i>.data, for `perf report -i`: V8's profiler samples wall
+ * time, so on a busy machine it also counts, against the call that was running, the time
+ * the process waited for a core.
  */
+import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -92,15 +99,18 @@ const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 async function main(): Promise<void> {
   const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   const profile = process.argv.includes('--profile');
+  const keepProfiles = process.argv.find((a) => a.startsWith('--profile-keep='))?.slice('--profile-keep='.length);
+  const perfDir = process.argv.find((a) => a.startsWith('--perf='))?.slice('--perf='.length);
   const mib = Number(args[0] ?? 1024);
   const objects = Number(args[1] ?? 10_000);
   const harness = new NodeHarness();
   const dir = harness.dir('bench-s3');
-  const profileDir = harness.dir('bench-s3-prof');
+  const profiled = [0, 1];
+  const profileDirs = profiled.map((i) => harness.dir(`bench-s3-prof${i}`));
   try {
     const nodes: TestNode[] = [];
     for (let i = 0; i < 3; i++) {
-      const nodeArgs = profile && i === 0 ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+      const nodeArgs = profile && profiled.includes(i) ? ['--cpu-prof', '--cpu-prof-dir', profileDirs[i]] : perfDir && profiled.includes(i) ? ['--perf-basic-prof-only-functions'] : [];
       nodes.push(await harness.start({ name: `node${i}`, bootstrap: i > 0 ? [nodes[i - 1].p2p] : [], args: ['--gossip-profile', 'lan', '--s3-keys', `${KEY_ID}:${SECRET}`], nodeArgs }));
     }
     await waitForMesh(nodes);
@@ -156,6 +166,7 @@ async function main(): Promise<void> {
       check(await request(plainUrl, 'GET', {}), 'plain GET');
     });
     const plainBefore = await plainPass();
+    const recorders = perfDir ? profiled.map((i) => startPerf(nodes[i].pid, path.join(perfDir, `node${i}.data`))) : [];
     const getFrom = nowUs();
     const cpuBefore = nodes.map((n) => cpuSeconds(n.pid));
     const getOps = await concurrently(objects, async (i) => {
@@ -165,6 +176,7 @@ async function main(): Promise<void> {
       if (r.bytes !== 4096) throw new Error('small GET returned the wrong length');
     });
     const getTo = nowUs();
+    await Promise.all(recorders.map((stop) => stop()));
     const cpuPerGet = nodes.map((n, i) => (((cpuSeconds(n.pid) - cpuBefore[i]) * 1000) / objects).toFixed(2));
     const plainAfter = await plainPass();
     plain.close();
@@ -200,13 +212,32 @@ async function main(): Promise<void> {
     console.log(`ListObjectsV2  median ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms (target < 100 ms)`);
     if (profile) {
       agent.destroy(); // idle keep-alive connections would hold node 0's shutdown open
-      await nodes[0].stop('SIGTERM', 60_000);
-      printHotFunctions(profileDir, 'node 0 during the 4 KiB GETs', 30, { fromUs: getFrom, toUs: getTo }, true);
+      for (const i of profiled) {
+        const code = await nodes[i].stop('SIGTERM', 60_000);
+        if (code !== 0) console.log(`   node ${i} exited with ${code} (a profile is written only on a clean exit); its last lines:\n${nodes[i].logs().split('\n').slice(-15).join('\n')}`);
+      }
+      if (keepProfiles) fs.mkdirSync(keepProfiles, { recursive: true });
+      if (keepProfiles) fs.writeFileSync(path.join(keepProfiles, 'window.json'), JSON.stringify({ fromUs: getFrom, toUs: getTo }));
+      for (const i of profiled) {
+        printHotFunctions(profileDirs[i], `node ${i} during the 4 KiB GETs`, 30, { fromUs: getFrom, toUs: getTo }, true);
+        if (keepProfiles) fs.cpSync(profileDirs[i], path.join(keepProfiles, `node${i}`), { recursive: true });
+      }
     }
   } finally {
     agent.destroy();
     await harness.stopAll();
   }
+}
+
+/** Starts `perf record` on a process; the function returned stops it and waits for its file. */
+function startPerf(pid: number, file: string): () => Promise<void> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const perf = spawn('perf', ['record', '-F', '997', '-g', '-p', String(pid), '-o', file], { stdio: 'ignore' });
+  const done = new Promise<void>((resolve) => perf.once('exit', () => resolve()));
+  return async () => {
+    perf.kill('SIGINT');
+    await done;
+  };
 }
 
 function rate(mib: number, ms: number): string {
