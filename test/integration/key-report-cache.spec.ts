@@ -1,40 +1,23 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { DataSource } from 'typeorm';
-import { openDatabase } from '../../src/peer-repository/data-source';
 import { FileManifest, FileRepository } from '../../src/peer-repository/file.repository';
 import { ShareRepository } from '../../src/peer-repository/share.repository';
 import { TombstoneRepository } from '../../src/peer-repository/tombstone.repository';
 import { StoreOutcomeRepository } from '../../src/peer-repository/store-outcome.repository';
 import { KeyRecord, KeyReportRepository } from '../../src/peer-repository/key-report.repository';
-import { removeDir, tmpDir } from '../helpers/tmp-dir';
+import { ScratchDatabases, oneChunkManifest } from '../helpers/scratch-db';
 import { waitFor } from '../helpers/wait-for';
 
-const manifest = (key: string, version: string, chunk = 'a'): FileManifest => ({
-  key,
-  version,
-  size: 3,
-  contentHash: 'c'.repeat(64),
-  chunkSize: 1024,
-  chunks: [chunk.repeat(64)],
-  createdAt: 1,
-});
+const manifest = (key: string, version: string, chunk = 'a'): FileManifest => ({ ...oneChunkManifest(key, version), chunks: [chunk.repeat(64)] });
 
 /** Each write path of a key's report, and what the report says after it. */
 describe('key reports kept in memory', () => {
-  const dirs: string[] = [];
-  const open: DataSource[] = [];
-  after(async () => {
-    await Promise.all(open.map((d) => d.destroy()));
-    dirs.forEach(removeDir);
-  });
+  const dbs = new ScratchDatabases();
+  after(() => dbs.closeAll());
 
   const setup = async () => {
-    const dir = tmpDir('key-report-cache');
-    dirs.push(dir);
-    const ds = await openDatabase(path.join(dir, 'p2p.db'));
-    open.push(ds);
+    const { ds } = await dbs.open();
     let queries = 0;
     const query = ds.query.bind(ds);
     ds.query = ((...args: Parameters<DataSource['query']>) => {
