@@ -55,13 +55,17 @@ for (const [i, port] of ports.entries()) {
   });
 }
 
+// The data folder as the commands below must name it: relative to the project (where they
+// run) when it is inside it, else in full (P2P_CLUSTER_DATA=/somewhere/else).
+const inside = path.relative(root, dataRoot);
+const shown = inside && !inside.startsWith('..') && !path.isAbsolute(inside) ? inside : dataRoot;
 console.log(`
-Local cluster: 3 nodes on 127.0.0.1:${ports.join(', 127.0.0.1:')} (data in cluster-data/).
+Local cluster: 3 nodes on 127.0.0.1:${ports.join(', 127.0.0.1:')} (data in ${shown}/).
 Try, in another terminal:
   echo "Hello P2P Storage!" > test.txt
   ./bin/p2p store testfile test.txt --bootstrap 127.0.0.1:${ports[2]}
   ./bin/p2p get testfile --bootstrap 127.0.0.1:${ports[0]} --out retrieved.txt
-  ./bin/p2p peers --db cluster-data/node_${ports[2]}/p2p.db
+  ./bin/p2p peers --db ${path.join(shown, `node_${ports[2]}`, 'p2p.db')}
   curl -s 127.0.0.1:${ports[0] + 10000}/readyz
 Ctrl-C stops the cluster.
 `);

@@ -83,6 +83,9 @@ describe('npm run cluster', () => {
       const pids = cluster.nodePids();
       started.push(cluster.npm.pid!, ...pids);
       assert.equal(pids.length, 3, cluster.output());
+      // The banner's commands name the data folder the nodes really use (P2P_CLUSTER_DATA here).
+      assert.match(cluster.output(), new RegExp(`\\(data in ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/\\)`));
+      assert.ok(cluster.output().includes(`./bin/p2p peers --db ${dir}/node_${cluster.base + 2000}/p2p.db`), cluster.output());
       stop(cluster);
       await waitFor(() => pids.every((p) => !alive(p)), { timeoutMs: 20_000, description: `the nodes to exit after ${how}:\n${cluster.output()}` });
       // Each node finished its graceful leave (a second signal in the middle would cut it short).
