@@ -1,6 +1,7 @@
 /**
- * Real nodes for integration tests: `p2p serve` on 127.0.0.1 with a free port (port 0, read
- * back from the ready line), each in its own temp folder, with the `local` gossip profile.
+ * Real nodes for integration tests: `p2p serve` on 127.0.0.1 with a free port below the
+ * kernel's ephemeral range (freePort), each in its own temp folder, with the `local` gossip
+ * profile.
  * Every process started is tracked and killed by PID in `stopAll()`; folders are removed.
  */
 import { ChildProcess, spawn } from 'node:child_process';
@@ -64,11 +65,27 @@ export class NodeHarness {
     return d;
   }
 
+  /**
+   * A node on `options.listen`, or on a port of freePort's: then a port some other process took
+   * between the check and the bind (another test's node) is given up for another, a few times.
+   */
   async start(options: StartOptions = {}): Promise<TestNode> {
     const name = options.name ?? `node${this.nodes.size}`;
     const dir = options.dir ?? this.dir(name);
+    if (options.listen) return this.launch({ ...options, name, dir, listen: options.listen });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.launch({ ...options, name, dir, listen: `127.0.0.1:${await freePort()}` });
+      } catch (err) {
+        if (attempt === 5 || !/address already in use/.test((err as Error).message)) throw err;
+      }
+    }
+  }
+
+  private async launch(options: StartOptions & { name: string; dir: string; listen: string }): Promise<TestNode> {
+    const { name, dir } = options;
     const dbPath = path.join(dir, 'p2p.db');
-    const args = [...binNodeFlags(), ...(options.nodeArgs ?? []), MAIN, 'serve', '--listen', options.listen ?? '127.0.0.1:0', '--db', dbPath, '--gossip-profile', 'local'];
+    const args = [...binNodeFlags(), ...(options.nodeArgs ?? []), MAIN, 'serve', '--listen', options.listen, '--db', dbPath, '--gossip-profile', 'local'];
     if (options.bootstrap?.length) args.push('--bootstrap', options.bootstrap.join(','));
     args.push(...(options.args ?? []));
     if (options.user) chownTree(dir, options.user.uid, options.user.gid);
@@ -149,16 +166,33 @@ export class NodeHarness {
   }
 }
 
-/** A port that was free a moment ago (for nodes that must restart on the same address). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Lowest and highest p2p port freePort hands out. Below the kernel's ephemeral range (Linux:
+ * 32768-60999), from which every outgoing connection takes its local port: a port of that range,
+ * free a moment ago, may be any connection's by the time a node binds it, or re-binds it after a
+ * restart on the same address. The node's default HTTP and S3 ports (+10000, +6000) stay below it.
+ */
+const PORT_LOW = 20_000;
+const PORT_HIGH = 32_767 - 10_000;
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+/**
+ * A p2p port that was free a moment ago, with its default HTTP and S3 ports (+10000, +6000), and
+ * that no outgoing connection can take meanwhile (see PORT_LOW): for nodes that must restart on
+ * the same address, and what NodeHarness.start binds by default.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW + 1));
+    if ((await Promise.all([port, port + 6_000, port + 10_000].map(portIsFree))).every(Boolean)) return port;
+  }
 }
 
 /**
