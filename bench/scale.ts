@@ -126,12 +126,15 @@ async function idleFigures(nodes: TestNode[]): Promise<boolean> {
   const t0 = Date.now();
   await pass(windowMs);
   let ok = true;
-  nodes.forEach((n, i) => {
-    const cpu = (cpuSeconds(n.pid) - before[i]) / ((Date.now() - t0) / 1000);
+  const seconds = (Date.now() - t0) / 1000;
+  for (const [i, n] of nodes.entries()) {
+    const cpu = (cpuSeconds(n.pid) - before[i]) / seconds;
     const rss = rssKiB(n.pid) / 1024;
     ok &&= cpu < 0.03 && rss < 200;
-    console.log(`  ${n.name}: idle CPU ${fmt(cpu * 100, 2)}% of a core, RSS ${fmt(rss, 1)} MiB`);
-  });
+    // Where the resident memory is: V8's heap (in use, of what it holds) and the rest (native: SQLite, malloc, the binary).
+    const [used, total] = [await metricSum(n, 'nodejs_heap_size_used_bytes'), await metricSum(n, 'nodejs_heap_size_total_bytes')];
+    console.log(`  ${n.name}: idle CPU ${fmt(cpu * 100, 2)}% of a core, RSS ${fmt(rss, 1)} MiB (V8 heap ${mib(used)} in use of ${mib(total)})`);
+  }
   return ok;
 }
 

@@ -86,23 +86,28 @@ export class SyncIndex {
   }
 
   private async readAll(): Promise<void> {
-    const [manifests, graves, aborts] = await Promise.all([this.files.versions(), this.tombstones.list(), this.outcomes.list()]);
-    const entries = new Map<string, SyncEntry[]>();
+    // Tombstones and aborts are few; manifests are read a page at a time, each key's record made at once.
+    const [graves, aborts] = await Promise.all([this.tombstones.list(), this.outcomes.list()]);
+    const others = new Map<string, SyncEntry[]>();
     const add = (e: SyncEntry) => {
-      const list = entries.get(e.key);
+      const list = others.get(e.key);
       if (list) list.push(e);
-      else entries.set(e.key, [e]);
+      else others.set(e.key, [e]);
     };
-    for (const m of manifests) add({ key: m.key, kind: 'm', version: m.version });
     for (const t of graves) add({ key: t.key, kind: 't', version: t.version });
     for (const a of aborts) add({ key: a.key, kind: 'a', version: a.version });
     const fresh: IndexedKey[][] = Array.from({ length: BUCKETS }, () => []);
-    let n = 0;
-    for (const [key, list] of entries) {
-      const r = IndexedKey.of(key, list);
-      fresh[r.bucket].push(r);
-      if (++n % KEYS_PER_SLICE === 0) await yieldToLoop();
+    const put = (r: IndexedKey) => fresh[r.bucket].push(r);
+    for (let after: string | undefined, page; (page = await this.files.versionsAfter(after, KEYS_PER_SLICE)).length > 0; after = page[page.length - 1].key) {
+      for (const { key, version } of page) {
+        const m: SyncEntry = { key, kind: 'm', version };
+        const rest = others.get(key);
+        others.delete(key);
+        put(IndexedKey.of(key, rest ? [m, ...rest] : [m]));
+      }
+      await yieldToLoop();
     }
+    for (const [key, list] of others) put(IndexedKey.of(key, list));
     for (const bucket of fresh) bucket.sort(byKey);
     this.sorted = fresh;
   }

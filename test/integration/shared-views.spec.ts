@@ -78,4 +78,25 @@ describe('shared views kept across writes', () => {
     members = [SELF, PEER, OTHER, 'node-new'];
     await check('a member joined');
   });
+
+  it('read whole from a store of several pages of manifests, with tombstones and aborts, equal what anti-entropy defines', async () => {
+    const { ds } = await dbs.open();
+    const files = new FileRepository(ds);
+    const tombstones = new TombstoneRepository(ds);
+    const outcomes = new StoreOutcomeRepository(ds);
+    // More manifests than one page of the whole read (sync-index.ts reads KEYS_PER_SLICE at a time).
+    const keys = Array.from({ length: 4_500 }, (_, i) => `photos/${String(i).padStart(5, '0')}.jpg`);
+    await files.saveManifests(keys.map((key) => ({ manifest: manifest(key, version(1)), holders: [SELF] })));
+    for (let i = 0; i < 60; i++) await tombstones.applyDelete(i % 2 ? keys[i * 70] : `gone/${i}`, version(2), Date.now());
+    for (let i = 0; i < 20; i++) await outcomes.applyAbort(i % 2 ? keys[i * 200 + 1] : `failed/${i}`, version(3), Date.now(), []);
+    for (const members of [[SELF, PEER], [SELF, PEER, OTHER]]) {
+      const views = new SharedViews(files, tombstones, outcomes, SELF, REPLICAS);
+      for (const peer of [PEER, OTHER].filter((p) => members.includes(p))) {
+        const view = await views.of(peer, members);
+        const want = await expected(files, tombstones, outcomes, peer, members);
+        assert.deepEqual(sorted(entriesIn(view)), sorted(want), `entries shared with ${peer} among ${members.length}`);
+        assert.deepEqual(view.digests, bucketDigests(want), `digests shared with ${peer} among ${members.length}`);
+      }
+    }
+  });
 });
