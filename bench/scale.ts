@@ -14,7 +14,8 @@
  *  5. the catch-up of a node that lost its disk and comes back empty at the same address.
  * Targets (issue #11): both catch-ups within 60 s; anti-entropy bytes at most 2x what changed;
  * idle CPU under 3% of a core; RSS under 200 MiB. With --profile the returning and the empty
- * node run under node --cpu-prof and the hottest functions of each are printed. --empty-only
+ * node run under node --cpu-prof and the hottest functions of each are printed (the returning
+ * node's also for figure 3's idle window alone). --empty-only
  * measures figure 5 alone: every file seeded into two nodes, then a third starts empty (with
  * --profile, one of the two senders is profiled as well).
  * Everything on 127.0.0.1; every process is stopped by PID and every folder removed.
@@ -119,12 +120,18 @@ async function untilHolds(node: TestNode, count: number, sinceVersion: string | 
 /** Lets `ms` pass (a measurement window, not a synchronisation). */
 const pass = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The idle window of figure 3, on process.hrtime's clock in µs (the CPU profile's too). */
+const idleWindow = { fromUs: 0, toUs: 0 };
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
 async function idleFigures(nodes: TestNode[]): Promise<boolean> {
   const windowMs = 30_000;
   await pass(10_000); // let the last repairs and handoffs finish first
   const before = nodes.map((n) => cpuSeconds(n.pid));
   const t0 = Date.now();
+  idleWindow.fromUs = nowUs();
   await pass(windowMs);
+  idleWindow.toUs = nowUs();
   let ok = true;
   const seconds = (Date.now() - t0) / 1000;
   for (const [i, n] of nodes.entries()) {
@@ -212,7 +219,10 @@ async function main(): Promise<void> {
     console.log(`4. scrub: ${passes ? `${fmt((scrub / passes) * 1000, 2)} ms per pass (mean of ${fmt(passes)} passes on ${a.name})` : 'no pass measured (no p2p_scrub_pass_duration_seconds)'} ${load()}`);
 
     await c.stop('SIGTERM');
-    if (PROFILE) printHotFunctions(lastProfile, 'the returning node');
+    if (PROFILE) {
+      printHotFunctions(lastProfile, 'the returning node');
+      printHotFunctions(lastProfile, 'the returning node while idle (figure 3)', 25, idleWindow, true);
+    }
     await waitFor(async () => (await peerStatus(a, c.nodeId)) !== 'alive', { timeoutMs: 30_000, description: 'the others to see the old node gone' });
     await emptyCatchUp(start, [a, b], h.dir('scale-empty'), results, () => lastProfile);
     console.log(`summary: ${results.join('; ')}`);

@@ -20,6 +20,9 @@ function halves(text: string): [number, number] {
   return [d.readInt32BE(0), d.readInt32BE(4)];
 }
 
+/** The digest bucket of a key whose print's high half is `hi` (bucketOf reads the same first byte of the key's SHA-256). */
+export const bucketOfPrintHigh = (hi: number): number => (hi >>> 24) % BUCKETS;
+
 const hex = (hi: number, lo: number) => (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
 
 /** What a key has besides a manifest (rare: a tombstone or aborts). */
@@ -69,7 +72,7 @@ export class IndexedKey extends PlacementMemo implements PrintedKey {
   }
 
   get bucket(): number {
-    return (this.kh >>> 24) % BUCKETS;
+    return bucketOfPrintHigh(this.kh);
   }
 
   /** The key's print (16 hex digits), as keyPrint gives it. */

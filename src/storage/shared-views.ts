@@ -14,6 +14,7 @@ import { StoreOutcomeRepository } from '../peer-repository/store-outcome.reposit
 import { TombstoneRepository } from '../peer-repository/tombstone.repository';
 import { PlacementCache } from './placement';
 import { BUCKETS, DigestCursor, PRINT_BYTES, SyncEntry, bucketDigest, bucketOf, entryLine } from './sync-digest';
+import { bucketOfPrintHigh } from './indexed-key';
 import { IndexedKey, KEYS_PER_SLICE, SyncIndex, searchBucket, yieldToLoop } from './sync-index';
 
 export interface SharedView {
@@ -82,22 +83,28 @@ export function printPage(view: SharedView, buckets: Iterable<number>, after: Di
   return next ? { blob, next } : { blob };
 }
 
-/** The view's entries of the keys with these prints (untrusted: any string that is not a print matches nothing). */
+/**
+ * The view's entries of the keys with these prints (untrusted: any string that is not a print
+ * matches nothing). A key print starts with the key's bucket (both are the start of its
+ * SHA-256), so only the buckets of the prints asked for are walked.
+ */
 export function entriesOfPrints(view: SharedView, prints: ReadonlySet<string>): SyncEntry[] {
-  // Key prints by their high half: a record is matched by comparing two small integers, not by making its hex.
-  const wanted = new Map<number, number[]>();
+  // Per bucket, the prints asked for by their high half: a record is matched by comparing two small integers, not by making its hex.
+  const wanted = new Map<number, Map<number, number[]>>();
   for (const p of prints) {
     if (!/^[0-9a-f]{16}$/.test(p)) continue;
     const hi = parseInt(p.slice(0, 8), 16) | 0;
     const lo = parseInt(p.slice(8), 16) | 0;
-    wanted.set(hi, [...(wanted.get(hi) ?? []), lo]);
+    const b = bucketOfPrintHigh(hi);
+    let inBucket = wanted.get(b);
+    if (!inBucket) wanted.set(b, (inBucket = new Map()));
+    inBucket.set(hi, [...(inBucket.get(hi) ?? []), lo]);
   }
   const out: SyncEntry[] = [];
-  if (wanted.size === 0) return out;
-  for (const bucket of view.buckets) {
-    for (const r of bucket) {
+  for (const [b, inBucket] of wanted) {
+    for (const r of view.buckets[b] ?? []) {
       const hi = r.printHigh;
-      if (wanted.get(hi)?.some((lo) => r.printIs(hi, lo))) out.push(...r.entries);
+      if (inBucket.get(hi)?.some((lo) => r.printIs(hi, lo))) out.push(...r.entries);
     }
   }
   return out;
