@@ -121,6 +121,7 @@ export class AntiEntropyService implements OnModuleDestroy {
       const quarantined = this.quarantine.active;
       await this.settler.settle();
       await this.abortSettler.settle();
+      this.transfer.promised.prune();
       const alive = this.membership.alive().map((m) => m.nodeId);
       if (!quarantined) await this.handOff();
       if (this.membership.upIds().length === 1) await this.quarantine.alone();

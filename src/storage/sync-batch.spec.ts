@@ -29,6 +29,21 @@ describe('sync batches', () => {
     assert.equal(sut.take('k v1'), true, 'a pull that failed gives its promise back at once');
   });
 
+  it('forgets the promises that ran out, also when no offer comes after them', () => {
+    let now = 0;
+    const sut = new OfferPromises(() => now);
+    // A node back empty promised every version it pulled; then the store goes idle.
+    for (let i = 0; i < 1_000; i++) sut.take(`k${i} v`);
+    assert.equal(sut.size, 1_000);
+    now += 30_000;
+    sut.take('late v');
+    now += 30_001;
+    sut.prune();
+    assert.equal(sut.size, 1, 'only the promise made 30 s ago is kept');
+    assert.equal(sut.take('k0 v'), true, 'a version whose promise ran out can be promised again');
+    assert.equal(sut.take('late v'), false, 'one still promised is not');
+  });
+
   it('runs at most `limit` at a time and reports a failure after the rest ran', async () => {
     let running = 0;
     let most = 0;

@@ -143,7 +143,8 @@ export class OfferPromises {
     const now = this.now();
     const at = this.until.get(id);
     if (at !== undefined && at > now) return false;
-    if (this.until.size >= MAX_PROMISES) for (const [k, t] of this.until) if (t <= now || this.until.size >= MAX_PROMISES) this.until.delete(k);
+    this.prune(now);
+    if (this.until.size >= MAX_PROMISES) this.until.delete(this.until.keys().next().value as string);
     this.until.delete(id);
     this.until.set(id, now + PROMISE_MS);
     return true;
@@ -152,5 +153,23 @@ export class OfferPromises {
   /** The version did not come after all (its pull failed): another offer or pull may take it now. */
   release(id: string): void {
     this.until.delete(id);
+  }
+
+  /** Promises kept (some may have run out since the last prune). */
+  get size(): number {
+    return this.until.size;
+  }
+
+  /**
+   * Forgets the promises that ran out. They are kept in the order they were made and all last
+   * PROMISE_MS, so those that ran out are the first ones. Anti-entropy prunes every round: a
+   * node back empty promised 100,000 versions (about 140 bytes each) and kept them all until as
+   * many new promises pushed them out.
+   */
+  prune(now = this.now()): void {
+    for (const [id, until] of this.until) {
+      if (until > now) break;
+      this.until.delete(id);
+    }
   }
 }
