@@ -5,7 +5,8 @@
  *     through the native REST API (PUT/GET /v1/files/:key), both through node 0, each twice in
  *     the order native, S3, S3, native, so that the order favours neither;
  *  2. 10,000 objects of 4 KiB, PUT then GET with 16 concurrent clients, in ops/s, against plain
- *     Node http serving a 4 KiB buffer to 16 concurrent clients just before and just after;
+ *     Node http serving a 4 KiB buffer to 16 concurrent clients just before and just after (in a
+ *     process of its own, plain-http-server.ts, as a node is: a ceiling never has both ends in one);
  *  3. ListObjectsV2 over those 10,000 keys in pages of 1,000 (time of each page).
  * Requests are signed here with SigV4 (the client's cost, not the server's).
  *   node dist/bench/s3.js [MiB] [objects] [--profile]   (defaults 1024 and 10000)
@@ -159,9 +160,8 @@ async function main(): Promise<void> {
       const p = `/bench/${uriEncode(keyOf(i), true)}`;
       check(await request(new URL(s3.origin + p), 'PUT', { ...sign('PUT', host, p), 'content-length': '4096' }, small), 'small PUT');
     });
-    const plain = http.createServer((_, res) => res.end(small));
-    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
-    const plainUrl = new URL(`http://127.0.0.1:${(plain.address() as { port: number }).port}/x`);
+    const plain = await startPlainServer();
+    const plainUrl = new URL(`http://127.0.0.1:${plain.port}/x`);
     const plainPass = () => concurrently(objects, async () => {
       check(await request(plainUrl, 'GET', {}), 'plain GET');
     });
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
     await Promise.all(recorders.map((stop) => stop()));
     const cpuPerGet = nodes.map((n, i) => (((cpuSeconds(n.pid) - cpuBefore[i]) * 1000) / objects).toFixed(2));
     const plainAfter = await plainPass();
-    plain.close();
+    plain.stop();
     const plainOps = (plainBefore + plainAfter) / 2;
     console.log(`4 KiB PUT  S3 ${putOps.toFixed(0)} ops/s`);
     console.log(`4 KiB GET  S3 ${getOps.toFixed(0)} ops/s   plain node http ${plainBefore.toFixed(0)} before, ${plainAfter.toFixed(0)} after   ratio ${(getOps / plainOps).toFixed(2)} (target >= 0.3)`);
@@ -227,6 +227,20 @@ async function main(): Promise<void> {
     agent.destroy();
     await harness.stopAll();
   }
+}
+
+/** The ceiling's server (plain-http-server.ts) in a process of its own, and how to end it. */
+function startPlainServer(): Promise<{ port: number; stop: () => void }> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'plain-http-server.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const port = /port (\d+)/.exec(out)?.[1];
+      if (port) resolve({ port: Number(port), stop: () => child.kill() });
+    });
+    child.once('exit', (code) => reject(new Error(`plain http server exited (${code}) before it listened`)));
+  });
 }
 
 /** Starts `perf record` on a process; the function returned stops it and waits for its file. */

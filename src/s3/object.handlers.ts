@@ -165,6 +165,12 @@ export async function sendContent(r: S3Request, status: number, headers: Record<
   // The first piece is read before the headers go out, so that a failing read is still an S3 error.
   let next = await it.next();
   r.res.writeHead(status, { ...r.baseHeaders(), ...headers });
+  // A body of one piece (every small object) goes out with its headers in one write.
+  if (!next.done && next.value.length === Number(headers['content-length'])) {
+    r.res.end(next.value);
+    await it.return?.();
+    return;
+  }
   try {
     while (!next.done) {
       if (!r.res.write(next.value)) await new Promise<void>((resolve) => {

@@ -9,8 +9,21 @@ import type { AuthContext } from './auth/sigv4-verifier';
 import { errorDocument, xmlDocument, XmlNode } from './xml';
 import { S3Error } from './s3.errors';
 
+/**
+ * Request ids name a request in logs and error documents; they need to be unique, not secret:
+ * a random prefix per process and a counter, instead of 8 random bytes (a trip to the CSPRNG)
+ * per request.
+ */
+const ID_PREFIX = randomBytes(4).toString('hex').toUpperCase();
+let requestCount = 0;
+
+function nextRequestId(): string {
+  requestCount = (requestCount + 1) % 0x100000000;
+  return ID_PREFIX + requestCount.toString(16).toUpperCase().padStart(8, '0');
+}
+
 export class S3Request {
-  readonly requestId = randomBytes(8).toString('hex').toUpperCase();
+  readonly requestId = nextRequestId();
   auth!: AuthContext;
 
   constructor(
