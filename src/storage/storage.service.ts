@@ -66,7 +66,10 @@ export class StorageService implements OnModuleDestroy {
     private readonly local: LocalReplica,
     private readonly versions: VersionClock,
   ) {
-    this.sweeper = setInterval(() => this.expireSessions(), 10_000);
+    this.sweeper = setInterval(() => {
+      this.expireSessions();
+      this.forgetStaleSources();
+    }, 10_000);
     this.sweeper.unref();
   }
 
@@ -505,6 +508,14 @@ export class StorageService implements OnModuleDestroy {
     let open = 0;
     for (const s of this.sessions.values()) if (s.client === client) open += 1;
     if (open >= MAX_UPLOADS_PER_CLIENT) throw new TooManyUploadsError(open, MAX_UPLOADS_PER_CLIENT, 'this client');
+  }
+
+  /**
+   * Memos past their TTL are never used again (a read looks the key up anew), so they go: every
+   * overwrite and read adds one, and a key that is not read again would keep its memo forever.
+   */
+  private forgetStaleSources(now = Date.now()): void {
+    for (const [key, s] of this.sources) if (now - s.at > SOURCES_TTL_MS) this.sources.delete(key);
   }
 
   private expireSessions(now = Date.now()): void {
