@@ -25,7 +25,6 @@ const writeFd = promisify(fsCallbacks.write);
 const fsyncFd = promisify(fsCallbacks.fsync);
 const closeFd = promisify(fsCallbacks.close);
 const readFd = promisify(fsCallbacks.read);
-const fstatFd = promisify(fsCallbacks.fstat);
 
 /**
  * A temp chunk file is opened with O_DSYNC: its one write returns once the bytes (and the size
@@ -222,31 +221,25 @@ export class ChunkStore {
  */
 const READ_NOW_BYTES = 64 * 1024;
 
+/**
+ * The whole file. It is opened and sized on the spot (from the kernel's caches, like statNow);
+ * a small one is read on the spot too, a larger one through the pool on the same descriptor.
+ */
 async function readWhole(file: string): Promise<Buffer> {
-  const small = readSmallNow(file);
-  if (small) return small;
-  const fd = await openFd(file, 'r');
+  const fd = fsCallbacks.openSync(file, 'r');
+  let size: number;
   try {
-    const { size } = await fstatFd(fd);
-    const buffer = size <= FRAME_SLAB_BYTES ? frameBuffer(size) : Buffer.allocUnsafe(size);
-    let filled = 0;
-    while (filled < size) {
-      const { bytesRead } = await readFd(fd, buffer, filled, size - filled, filled);
-      if (bytesRead === 0) break; // shrank while we read: the hash check will say so
-      filled += bytesRead;
-    }
-    return buffer.subarray(0, filled);
-  } finally {
-    await closeFd(fd);
+    size = fsCallbacks.fstatSync(fd).size;
+  } catch (err) {
+    fsCallbacks.closeSync(fd);
+    throw err;
   }
+  return size <= READ_NOW_BYTES ? readNow(fd, size) : readThroughPool(fd, size);
 }
 
-/** The whole file when it is at most READ_NOW_BYTES long, else undefined (left to the pool). */
-function readSmallNow(file: string): Buffer | undefined {
-  const fd = fsCallbacks.openSync(file, 'r');
+/** Reads `size` bytes of an open file on the spot and closes it. */
+function readNow(fd: number, size: number): Buffer {
   try {
-    const { size } = fsCallbacks.fstatSync(fd);
-    if (size > READ_NOW_BYTES) return undefined;
     const buffer = Buffer.allocUnsafe(size);
     let filled = 0;
     while (filled < size) {
@@ -257,6 +250,22 @@ function readSmallNow(file: string): Buffer | undefined {
     return buffer.subarray(0, filled);
   } finally {
     fsCallbacks.closeSync(fd);
+  }
+}
+
+/** Reads `size` bytes of an open file through libuv's pool and closes it. */
+async function readThroughPool(fd: number, size: number): Promise<Buffer> {
+  try {
+    const buffer = size <= FRAME_SLAB_BYTES ? frameBuffer(size) : Buffer.allocUnsafe(size);
+    let filled = 0;
+    while (filled < size) {
+      const { bytesRead } = await readFd(fd, buffer, filled, size - filled, filled);
+      if (bytesRead === 0) break; // shrank while we read: the hash check will say so
+      filled += bytesRead;
+    }
+    return buffer.subarray(0, filled);
+  } finally {
+    await closeFd(fd);
   }
 }
 

@@ -16,6 +16,8 @@ import { DigestPrints, DigestReply, EntriesReply, SyncPatterns } from './sync.ty
 import { DigestCursor, SyncEntry, isSyncKind, keyPrint, parseCursor, unpackPrints } from './sync-digest';
 import { StorageProtocolError } from './storage-protocol.errors';
 import { parseReport } from './manifest-validation';
+import { ReportBatcher } from './report-batcher';
+import { P2pError } from '../common/errors';
 import { ManifestStaging, SEGMENT_CHUNKS, completeChunks, laterSegments, toWire } from './manifest-segments';
 import { isBelievableVersion } from './version-bounds';
 import { SYNC_BATCH_CHUNK_BYTES, SYNC_BATCH_HASHES, SYNC_BATCH_KEYS, packChunks, runsOf, unpackChunks } from './sync-batch';
@@ -29,6 +31,8 @@ const MAX_DIGEST_PAGES = 1024;
 const SYNC_ENTRY_PRINTS = 2048;
 /** Manifest JSON per batched commit: a third of the body limit, whatever the keys and metadata. */
 const SYNC_BATCH_JSON_LIMIT = 384 * 1024;
+/** How long a peer that did not know the batched report message is asked key by key before it is tried again (it may have been upgraded). */
+const UNBATCHED_RECHECK_MS = 60_000;
 
 @Injectable()
 export class ReplicaRouter {
@@ -38,6 +42,10 @@ export class ReplicaRouter {
     private readonly pool: PeerConnectionPool,
     private readonly local: LocalReplica,
   ) {}
+
+  private readonly batcher = new ReportBatcher((nodeId, keys) => this.reportsOf(nodeId, keys));
+  /** Peers that did not know the batched report message (an older version), asked key by key until then. */
+  private readonly unbatchedUntil = new Map<string, number>();
 
   isSelf(nodeId: string): boolean {
     return nodeId === this.identity.nodeId;
@@ -78,15 +86,14 @@ export class ReplicaRouter {
     return Boolean(reply?.saved);
   }
 
+  /**
+   * A holder's report of a key. Reports asked of one peer in the same turn of the event loop
+   * travel in one message (report-batcher.ts); a peer too old to know that message is asked
+   * key by key for a while.
+   */
   async report(nodeId: string, key: string): Promise<ManifestReport> {
     if (this.isSelf(nodeId)) return this.local.report(key);
-    const reply = await this.ask<{ manifest?: { version?: unknown } }>(nodeId, StoragePatterns.manifestGet, { key }, CONTROL_TIMEOUT_MS);
-    if (reply?.manifest) {
-      const version = reply.manifest.version;
-      const segment = (from: number) => this.ask<{ chunks?: unknown }>(nodeId, StoragePatterns.manifestChunks, { key, version, from }, CONTROL_TIMEOUT_MS).then((r) => r?.chunks);
-      reply.manifest = (await completeChunks(reply.manifest, segment)) as { version?: unknown };
-    }
-    return parseReport(reply);
+    return this.batcher.report(nodeId, key);
   }
 
   async verify(nodeId: string, key: string): Promise<CopyCheck> {
@@ -187,26 +194,8 @@ export class ReplicaRouter {
   // ---- batched anti-entropy (sync-batch.ts); never used with this node itself ----
 
   /** Reports of many keys; a key whose reply does not parse (or names another key) reports nothing. */
-  async reports(nodeId: string, keys: readonly string[]): Promise<Map<string, ManifestReport>> {
-    const out = new Map<string, ManifestReport>();
-    for (let rest = keys; rest.length > 0; ) {
-      const asked = rest.slice(0, SYNC_BATCH_KEYS);
-      const reply = await this.ask<{ reports?: unknown }>(nodeId, SyncPatterns.reports, { keys: asked }, CONTROL_TIMEOUT_MS);
-      const reports = Array.isArray(reply?.reports) ? (reply.reports as Array<{ key?: unknown; manifest?: { version?: unknown } }>).slice(0, asked.length) : [];
-      if (reports.length === 0) throw new StorageProtocolError(`${nodeId.slice(0, 8)} answered a batch of reports with none`);
-      for (const [i, r] of reports.entries()) {
-        if (r?.key !== asked[i]) continue;
-        if (r.manifest) {
-          const version = r.manifest.version;
-          const segment = (from: number) => this.ask<{ chunks?: unknown }>(nodeId, StoragePatterns.manifestChunks, { key: asked[i], version, from }, CONTROL_TIMEOUT_MS).then((x) => x?.chunks);
-          r.manifest = (await completeChunks(r.manifest, segment)) as { version?: unknown };
-        }
-        const report = parseReport(r);
-        out.set(asked[i], report.manifest && report.manifest.key !== asked[i] ? { ...report, manifest: null } : report);
-      }
-      rest = rest.slice(reports.length);
-    }
-    return out;
+  reports(nodeId: string, keys: readonly string[]): Promise<Map<string, ManifestReport>> {
+    return this.reportsVia(SyncPatterns.reports, nodeId, keys);
   }
 
   /**
@@ -274,6 +263,61 @@ export class ReplicaRouter {
       });
     }
     return out;
+  }
+
+  /** What report() batches: the read path's reports (aborted versions and settled holders included). */
+  private async reportsOf(nodeId: string, keys: string[]): Promise<Map<string, ManifestReport | Error>> {
+    if ((this.unbatchedUntil.get(nodeId) ?? 0) > Date.now()) return this.reportsOneByOne(nodeId, keys);
+    try {
+      return await this.reportsVia(StoragePatterns.manifestReports, nodeId, keys);
+    } catch (err) {
+      if (!(err instanceof P2pError && err.code === 'UNKNOWN_PATTERN')) throw err;
+      this.unbatchedUntil.set(nodeId, Date.now() + UNBATCHED_RECHECK_MS);
+      return this.reportsOneByOne(nodeId, keys);
+    }
+  }
+
+  private async reportsOneByOne(nodeId: string, keys: string[]): Promise<Map<string, ManifestReport | Error>> {
+    const out = new Map<string, ManifestReport | Error>();
+    await Promise.all(
+      keys.map((key) =>
+        this.ask<unknown>(nodeId, StoragePatterns.manifestGet, { key }, CONTROL_TIMEOUT_MS)
+          .then((reply) => this.completeReport(nodeId, key, reply))
+          .then(
+            (report) => out.set(key, report),
+            (err: unknown) => out.set(key, err instanceof Error ? err : new Error(String(err))),
+          ),
+      ),
+    );
+    return out;
+  }
+
+  /** Reports of `keys` through a pattern that answers many in order, as many as fit each reply. */
+  private async reportsVia(pattern: string, nodeId: string, keys: readonly string[]): Promise<Map<string, ManifestReport>> {
+    const out = new Map<string, ManifestReport>();
+    for (let rest = keys; rest.length > 0; ) {
+      const asked = rest.slice(0, SYNC_BATCH_KEYS);
+      const reply = await this.ask<{ reports?: unknown }>(nodeId, pattern, { keys: asked }, CONTROL_TIMEOUT_MS);
+      const reports = Array.isArray(reply?.reports) ? (reply.reports as Array<{ key?: unknown }>).slice(0, asked.length) : [];
+      if (reports.length === 0) throw new StorageProtocolError(`${nodeId.slice(0, 8)} answered a batch of reports with none`);
+      for (const [i, r] of reports.entries()) {
+        if (r?.key === asked[i]) out.set(asked[i], await this.completeReport(nodeId, asked[i], r));
+      }
+      rest = rest.slice(reports.length);
+    }
+    return out;
+  }
+
+  /** One key's report as the peer sent it, its manifest's later chunk segments fetched; a manifest of another key counts as none. */
+  private async completeReport(nodeId: string, key: string, reply: unknown): Promise<ManifestReport> {
+    const r = reply as { manifest?: { version?: unknown } } | undefined;
+    if (r?.manifest) {
+      const version = r.manifest.version;
+      const segment = (from: number) => this.ask<{ chunks?: unknown }>(nodeId, StoragePatterns.manifestChunks, { key, version, from }, CONTROL_TIMEOUT_MS).then((x) => x?.chunks);
+      r.manifest = (await completeChunks(r.manifest, segment)) as { version?: unknown };
+    }
+    const report = parseReport(r);
+    return report.manifest && report.manifest.key !== key ? { ...report, manifest: null } : report;
   }
 
   /**

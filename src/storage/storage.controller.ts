@@ -22,6 +22,8 @@ import { SyncPatterns } from './sync.types';
 import { parseCursor } from './sync-digest';
 import { InspectService } from './inspect.service';
 import { QuarantineService } from './quarantine.service';
+import { REPORT_BATCH_KEYS } from './report-batcher';
+import { SYNC_BATCH_JSON_BYTES, stringList } from './sync-batch';
 
 @Controller()
 @UseFilters(RpcErrorPassthroughFilter)
@@ -89,6 +91,25 @@ export class StorageController {
     this.quarantine.assertServing();
     const report = await this.local.report(key);
     return { ...report, manifest: report.manifest && toWire(report.manifest) };
+  }
+
+  /** manifestGet for many keys, in order, as many as fit one reply (the asker asks again for the rest). */
+  @MessagePattern(StoragePatterns.manifestReports)
+  async manifestReports(@Payload() msg: unknown, @Ctx() ctx: TcpPeerContext) {
+    requirePeer(ctx);
+    this.quarantine.assertServing();
+    const keys = stringList((msg as { keys?: unknown })?.keys, 'keys', REPORT_BATCH_KEYS);
+    const held = await Promise.all(keys.map((key) => this.local.report(key)));
+    const reports: unknown[] = [];
+    let bytes = 0;
+    for (const [i, report] of held.entries()) {
+      const wire = { key: keys[i], ...report, manifest: report.manifest && toWire(report.manifest) };
+      const size = Buffer.byteLength(JSON.stringify(wire));
+      if (reports.length > 0 && bytes + size > SYNC_BATCH_JSON_BYTES) break;
+      reports.push(wire);
+      bytes += size;
+    }
+    return { reports };
   }
 
   @MessagePattern(StoragePatterns.manifestChunks)

@@ -11,6 +11,8 @@ export const StoragePatterns = {
   chunkRelease: 'storage.chunk.release',
   manifestCommit: 'storage.manifest.commit',
   manifestGet: 'storage.manifest.get',
+  /** Reports of many keys at once, as manifestGet gives them (report-batcher.ts). */
+  manifestReports: 'storage.manifest.reports',
   /** A store failed: its exact version is refused and removed everywhere (an abort record). */
   manifestAbort: 'storage.manifest.abort',
   /** A store was acknowledged: the version it replaced need not be kept. */

@@ -1,0 +1,40 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { GARBAGE_BYTES, IdleGc, shouldCollect } from './idle-gc';
+
+const MiB = 1024 * 1024;
+const quiet = { cpuMicros: 150_000, elapsedMs: 15_000 }; // 1% of a core
+
+describe('shouldCollect', () => {
+  it('collects a quiet node holding 32 MiB or more above its floor', () => {
+    assert.equal(shouldCollect({ ...quiet, heapUsed: 60 * MiB + GARBAGE_BYTES, heapFloor: 60 * MiB }), true);
+  });
+
+  it('leaves a quiet node whose heap is near its floor', () => {
+    assert.equal(shouldCollect({ ...quiet, heapUsed: 60 * MiB + GARBAGE_BYTES - 1, heapFloor: 60 * MiB }), false);
+  });
+
+  it('never collects while the node works (5% of a core or more)', () => {
+    assert.equal(shouldCollect({ cpuMicros: 750_000, elapsedMs: 15_000, heapUsed: 400 * MiB, heapFloor: 60 * MiB }), false);
+  });
+
+  it('does nothing on an empty interval', () => {
+    assert.equal(shouldCollect({ cpuMicros: 0, elapsedMs: 0, heapUsed: 400 * MiB, heapFloor: 60 * MiB }), false);
+  });
+});
+
+describe(IdleGc.name, () => {
+  it('gets a full collection from V8 without --expose-gc and stops its timer on destroy', () => {
+    const sut = new IdleGc();
+    sut.onModuleInit();
+    const gc = (sut as unknown as { gc?: () => void }).gc;
+    assert.equal(typeof gc, 'function');
+    const before = process.memoryUsage().heapUsed;
+    let garbage: unknown[] | undefined = Array.from({ length: 200_000 }, (_, i) => ({ i, s: `x${i}` }));
+    assert.ok(garbage.length > 0);
+    garbage = undefined;
+    gc!();
+    assert.ok(process.memoryUsage().heapUsed < before + 8 * MiB, 'the collection freed the garbage');
+    sut.onModuleDestroy();
+  });
+});
