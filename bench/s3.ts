@@ -162,13 +162,24 @@ async function main(): Promise<void> {
     });
     const plain = await startPlainServer();
     const plainUrl = new URL(`http://127.0.0.1:${plain.port}/x`);
-    const plainPass = () => concurrently(objects, async () => {
-      check(await request(plainUrl, 'GET', {}), 'plain GET');
-    });
+    // CPU of this process (the clients) and of the plain server per GET, over both passes.
+    const plainCpu = { clientMs: 0, serverMs: 0 };
+    const plainPass = async () => {
+      const client = process.cpuUsage();
+      const server = cpuSeconds(plain.pid);
+      const ops = await concurrently(objects, async () => {
+        check(await request(plainUrl, 'GET', {}), 'plain GET');
+      });
+      plainCpu.clientMs += cpuMs(process.cpuUsage(client));
+      plainCpu.serverMs += (cpuSeconds(plain.pid) - server) * 1000;
+      return ops;
+    };
     const plainBefore = await plainPass();
     const recorders = perfDir ? profiled.map((i) => startPerf(nodes[i].pid, path.join(perfDir, `node${i}.data`))) : [];
+    const reportMessagesBefore = await reportMessages(nodes[0]);
     const getFrom = nowUs();
     const cpuBefore = nodes.map((n) => cpuSeconds(n.pid));
+    const clientCpuBefore = process.cpuUsage();
     const getOps = await concurrently(objects, async (i) => {
       const p = `/bench/${uriEncode(keyOf(i), true)}`;
       const r = await request(new URL(s3.origin + p), 'GET', sign('GET', host, p));
@@ -176,14 +187,18 @@ async function main(): Promise<void> {
       if (r.bytes !== 4096) throw new Error('small GET returned the wrong length');
     });
     const getTo = nowUs();
+    const clientCpuPerGet = cpuMs(process.cpuUsage(clientCpuBefore)) / objects;
     await Promise.all(recorders.map((stop) => stop()));
     const cpuPerGet = nodes.map((n, i) => (((cpuSeconds(n.pid) - cpuBefore[i]) * 1000) / objects).toFixed(2));
+    const reportMessagesSent = (await reportMessages(nodes[0])) - reportMessagesBefore;
     const plainAfter = await plainPass();
     plain.stop();
     const plainOps = (plainBefore + plainAfter) / 2;
     console.log(`4 KiB PUT  S3 ${putOps.toFixed(0)} ops/s`);
     console.log(`4 KiB GET  S3 ${getOps.toFixed(0)} ops/s   plain node http ${plainBefore.toFixed(0)} before, ${plainAfter.toFixed(0)} after   ratio ${(getOps / plainOps).toFixed(2)} (target >= 0.3)`);
-    console.log(`4 KiB GET  CPU per GET (ms): node 0 ${cpuPerGet[0]}, node 1 ${cpuPerGet[1]}, node 2 ${cpuPerGet[2]}`);
+    console.log(`4 KiB GET  CPU per GET (ms): node 0 ${cpuPerGet[0]}, node 1 ${cpuPerGet[1]}, node 2 ${cpuPerGet[2]}; clients ${clientCpuPerGet.toFixed(2)} (signing included)`);
+    console.log(`4 KiB GET  plain http CPU per GET (ms): server ${(plainCpu.serverMs / (2 * objects)).toFixed(3)}, clients ${(plainCpu.clientMs / (2 * objects)).toFixed(3)}`);
+    console.log(`4 KiB GET  node 0 asked its peers in ${reportMessagesSent} report messages for ${objects} GETs (${(objects / Math.max(1, reportMessagesSent)).toFixed(1)} GETs a message)`);
 
     // 3. ListObjectsV2 over the small objects, pages of 1,000, through node 1.
     // Each node's event-loop lag is read (which resets prom-client's measure) before and after
@@ -230,14 +245,14 @@ async function main(): Promise<void> {
 }
 
 /** The ceiling's server (plain-http-server.ts) in a process of its own, and how to end it. */
-function startPlainServer(): Promise<{ port: number; stop: () => void }> {
+function startPlainServer(): Promise<{ port: number; pid: number; stop: () => void }> {
   const child = spawn(process.execPath, [path.join(__dirname, 'plain-http-server.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const port = /port (\d+)/.exec(out)?.[1];
-      if (port) resolve({ port: Number(port), stop: () => child.kill() });
+      if (port) resolve({ port: Number(port), pid: child.pid!, stop: () => child.kill() });
     });
     child.once('exit', (code) => reject(new Error(`plain http server exited (${code}) before it listened`)));
   });
@@ -252,6 +267,16 @@ function startPerf(pid: number, file: string): () => Promise<void> {
     perf.kill('SIGINT');
     await done;
   };
+}
+
+/** Milliseconds of CPU (user and system) in a process.cpuUsage() difference. */
+function cpuMs(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1000;
+}
+
+/** Batched report requests (storage.manifest.reports) the node sent. */
+function reportMessages(node: TestNode): Promise<number> {
+  return metricSum(node, 'p2p_messages_total', (l) => l.includes('type="storage.manifest.reports"') && l.includes('direction="out"'));
 }
 
 function rate(mib: number, ms: number): string {
