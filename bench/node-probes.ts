@@ -23,6 +23,13 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
+/** The process's resident memory in MiB, anonymous (heap, malloc, buffers) and file-backed (the node binary, shared libraries). */
+export function residentParts(pid: number): { anon: number; file: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { anon: kib('RssAnon') / 1024, file: (kib('RssFile') + kib('RssShmem')) / 1024 };
+}
+
 /** Bytes of storage messages (anti-entropy, repair, replication) the node sent, requests and answers. */
 export function storageBytesSent(node: TestNode): Promise<number> {
   return metricSum(node, 'p2p_message_bytes_total', (l) => /type="storage\./.test(l) && /direction="out"/.test(l));

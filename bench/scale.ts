@@ -9,7 +9,8 @@
  *     returns, the time until it holds every new version, and the bytes anti-entropy moved
  *     (every storage message the three nodes sent, counted at the transport:
  *     p2p_message_bytes_total by type) against the size of the changed manifests and chunks;
- *  3. idle CPU (share of one core over 30 s) and RSS of each node holding N keys;
+ *  3. idle CPU (share of one core over 30 s, from 10 s after the catch-up) and RSS of each node
+ *     holding N keys, then the same over the next 30 s for comparison;
  *  4. the cost of one scrub pass (p2p_scrub_pass_duration_seconds);
  *  5. the catch-up of a node that lost its disk and comes back empty at the same address.
  * Targets (issue #11): both catch-ups within 60 s; anti-entropy bytes at most 2x what changed;
@@ -29,7 +30,7 @@ import { waitFor } from '../test/helpers/wait-for';
 import { seededRandom } from '../test/helpers/workload';
 import { printHotFunctions } from './cpu-profile';
 import { seedNodes } from './scale-seed';
-import { countFiles, cpuSeconds, metricSum, storageBytesByType, storageBytesSent } from './node-probes';
+import { countFiles, cpuSeconds, metricSum, residentParts, storageBytesByType, storageBytesSent } from './node-probes';
 
 const args = process.argv.slice(2);
 const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 100_000);
@@ -124,14 +125,21 @@ const pass = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const idleWindow = { fromUs: 0, toUs: 0 };
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
-async function idleFigures(nodes: TestNode[]): Promise<boolean> {
+/** Seconds the node spent in garbage collections, of every kind, since it started. */
+function gcSeconds(node: TestNode): Promise<number> {
+  return metricSum(node, 'nodejs_gc_duration_seconds_sum');
+}
+
+/** `first`: the window that counts, 10 s after the catch-up (kept for the profile); else the next 30 s, for comparison. */
+async function idleFigures(nodes: TestNode[], first = true): Promise<boolean> {
   const windowMs = 30_000;
-  await pass(10_000); // let the last repairs and handoffs finish first
+  if (first) await pass(10_000); // let the last repairs and handoffs finish first
+  const gcBefore = await Promise.all(nodes.map(gcSeconds));
   const before = nodes.map((n) => cpuSeconds(n.pid));
   const t0 = Date.now();
-  idleWindow.fromUs = nowUs();
+  const fromUs = nowUs();
   await pass(windowMs);
-  idleWindow.toUs = nowUs();
+  if (first) Object.assign(idleWindow, { fromUs, toUs: nowUs() });
   let ok = true;
   const seconds = (Date.now() - t0) / 1000;
   for (const [i, n] of nodes.entries()) {
@@ -140,7 +148,10 @@ async function idleFigures(nodes: TestNode[]): Promise<boolean> {
     ok &&= cpu < 0.03 && rss < 200;
     // Where the resident memory is: V8's heap (in use, of what it holds) and the rest (native: SQLite, malloc, the binary).
     const [used, total] = [await metricSum(n, 'nodejs_heap_size_used_bytes'), await metricSum(n, 'nodejs_heap_size_total_bytes')];
-    console.log(`  ${n.name}: idle CPU ${fmt(cpu * 100, 2)}% of a core, RSS ${fmt(rss, 1)} MiB (V8 heap ${mib(used)} in use of ${mib(total)})`);
+    // Collections in the window (prom-client's nodejs_gc_duration_seconds): the idle collection after a burst shows here.
+    const gc = (await gcSeconds(n)) - gcBefore[i];
+    const parts = residentParts(n.pid);
+    console.log(`  ${n.name}: idle CPU ${fmt(cpu * 100, 2)}% of a core (garbage collection ${fmt(gc * 1000, 0)} ms of it), RSS ${fmt(rss, 1)} MiB (anonymous ${fmt(parts.anon, 1)}, files ${fmt(parts.file, 1)}; V8 heap ${mib(used)} in use of ${mib(total)})`);
   }
   return ok;
 }
@@ -213,6 +224,8 @@ async function main(): Promise<void> {
 
     console.log(`3. idle, each node holding ${fmt(N)} keys (30 s window): ${load()}`);
     results.push(`idle ${verdict(await idleFigures([a, b, c]))}`);
+    console.log(`   the next 30 s, for comparison (not a verdict): ${load()}`);
+    await idleFigures([a, b, c], false);
 
     const scrub = await metricSum(a, 'p2p_scrub_pass_duration_seconds_sum');
     const passes = await metricSum(a, 'p2p_scrub_pass_duration_seconds_count');

@@ -5,11 +5,16 @@
  * the node was busy; once the node is idle almost nothing is allocated, so the garbage a burst
  * left (a catch-up of 100,000 manifests, a flood of reads) stays resident for hours. Measured
  * with bench:scale: nodes idling at 208-354 MiB resident of which about 60 MiB was live. So
- * every IDLE_GC_INTERVAL_MS the node looks at its own CPU time and heap: when it used less
- * than IDLE_CPU_SHARE of one core since the last look and its heap holds at least
- * GARBAGE_BYTES more than the lowest it has been seen at since the last collection, it
- * collects once. A collection of a few hundred MiB heap costs tens of milliseconds, and never
- * runs while the node is working.
+ * every IDLE_GC_INTERVAL_MS the node looks at its own CPU time and heap, and collects once
+ * when it used less than IDLE_CPU_SHARE of one core since the last look and either
+ *  - its heap holds at least GARBAGE_BYTES more than the least it was seen at since the last
+ *    collection (garbage), or
+ *  - V8 keeps at least GARBAGE_BYTES more memory for the heap than is in use (V8's own
+ *    collections during a burst free objects but keep their pages), and keeps more than it
+ *    did right after the last idle collection (so a heap whose slack a collection does not
+ *    give back is not collected again and again).
+ * A collection of a few hundred MiB heap costs tens of milliseconds and never runs while the
+ * node is working.
  */
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { setFlagsFromString } from 'node:v8';
@@ -17,7 +22,9 @@ import { runInNewContext } from 'node:vm';
 
 export const IDLE_GC_INTERVAL_MS = 15_000;
 export const IDLE_CPU_SHARE = 0.05;
-export const GARBAGE_BYTES = 32 * 1024 * 1024;
+export const GARBAGE_BYTES = 16 * 1024 * 1024;
+/** How much more V8 must keep than after the last idle collection before slack alone calls for another. */
+export const SLACK_REGROWTH_BYTES = 8 * 1024 * 1024;
 
 export interface IdleSample {
   /** CPU time (user + system) the process used since the last look, in microseconds. */
@@ -28,12 +35,19 @@ export interface IdleSample {
   heapUsed: number;
   /** The lowest heapUsed seen since the last collection (what a collection can get back to). */
   heapFloor: number;
+  /** V8's heapTotal (the memory it keeps for the heap) now. */
+  heapTotal: number;
+  /** heapTotal right after the last idle collection (0 before the first). */
+  heapTotalAfterGc: number;
 }
 
 export function shouldCollect(s: IdleSample): boolean {
   if (s.elapsedMs <= 0) return false;
   const cpuShare = s.cpuMicros / 1000 / s.elapsedMs;
-  return cpuShare < IDLE_CPU_SHARE && s.heapUsed - s.heapFloor >= GARBAGE_BYTES;
+  if (cpuShare >= IDLE_CPU_SHARE) return false;
+  const garbage = s.heapUsed - s.heapFloor >= GARBAGE_BYTES;
+  const slack = s.heapTotal - s.heapUsed >= GARBAGE_BYTES && s.heapTotal > s.heapTotalAfterGc + SLACK_REGROWTH_BYTES;
+  return garbage || slack;
 }
 
 /**
@@ -59,6 +73,7 @@ export class IdleGc implements OnModuleInit, OnModuleDestroy {
   private lastCpu = process.cpuUsage();
   private lastAt = performance.now();
   private heapFloor = process.memoryUsage().heapUsed;
+  private heapTotalAfterGc = 0;
 
   onModuleInit(): void {
     this.gc = fullCollection();
@@ -77,14 +92,16 @@ export class IdleGc implements OnModuleInit, OnModuleDestroy {
   private look(): void {
     const cpu = process.cpuUsage(this.lastCpu);
     const now = performance.now();
-    const heapUsed = process.memoryUsage().heapUsed;
+    const { heapUsed, heapTotal } = process.memoryUsage();
     this.heapFloor = Math.min(this.heapFloor, heapUsed);
-    const sample: IdleSample = { cpuMicros: cpu.user + cpu.system, elapsedMs: now - this.lastAt, heapUsed, heapFloor: this.heapFloor };
+    const sample: IdleSample = { cpuMicros: cpu.user + cpu.system, elapsedMs: now - this.lastAt, heapUsed, heapFloor: this.heapFloor, heapTotal, heapTotalAfterGc: this.heapTotalAfterGc };
     if (shouldCollect(sample)) {
       const started = performance.now();
       this.gc!();
-      this.heapFloor = process.memoryUsage().heapUsed;
-      this.logger.debug(`idle: collected ${mib(heapUsed)} -> ${mib(this.heapFloor)} MiB heap in ${(performance.now() - started).toFixed(0)} ms`);
+      const after = process.memoryUsage();
+      this.heapFloor = after.heapUsed;
+      this.heapTotalAfterGc = after.heapTotal;
+      this.logger.debug(`idle: collected in ${(performance.now() - started).toFixed(0)} ms: heap ${mib(heapUsed)} -> ${mib(after.heapUsed)} MiB in use, ${mib(heapTotal)} -> ${mib(after.heapTotal)} MiB kept`);
     }
     // The collection's own CPU is not counted against the next interval's quiet.
     this.lastCpu = process.cpuUsage();

@@ -141,12 +141,17 @@ export class MultipartService implements OnModuleInit, OnModuleDestroy {
    */
   async sweep(now = Date.now()): Promise<number> {
     const cutoff = now - this.config.s3.uploadExpiryMs;
+    // One listing of the parts serves both questions: when each upload last took a part, and
+    // which old parts belong to no live upload.
+    const parts: Array<{ key: string; uploadId: string; createdAt: number }> = [];
     const lastPartAt = new Map<string, number>();
     await this.eachFile(PART_ROOT, (f) => {
       const uploadId = uploadOfPart(f.key);
+      parts.push({ key: f.key, uploadId, createdAt: f.createdAt });
       lastPartAt.set(uploadId, Math.max(lastPartAt.get(uploadId) ?? 0, f.createdAt));
     });
     const live = new Set<string>();
+    const discarded = new Set<string>();
     let swept = 0;
     await this.eachFile(UPLOAD_ROOT, async (f) => {
       const rest = f.key.slice(UPLOAD_ROOT.length);
@@ -154,12 +159,12 @@ export class MultipartService implements OnModuleInit, OnModuleDestroy {
       const upload = toUpload(rest.slice(0, slash), rest.slice(slash + 1), f.meta);
       if (Math.max(upload.initiated, lastPartAt.get(upload.uploadId) ?? 0) >= cutoff) return void live.add(upload.uploadId);
       await this.discard(upload);
+      discarded.add(upload.uploadId);
       swept += 1;
     });
-    // Parts stored after their upload was aborted (a race with the abort) go too.
-    await this.eachFile(PART_ROOT, async (f) => {
-      if (f.createdAt < cutoff && !live.has(uploadOfPart(f.key))) await this.deleteQuietly(f.key);
-    });
+    // Parts stored after their upload was aborted (a race with the abort) go too (those of an
+    // upload discarded just now went with it).
+    for (const part of parts) if (part.createdAt < cutoff && !live.has(part.uploadId) && !discarded.has(part.uploadId)) await this.deleteQuietly(part.key);
     if (swept) this.logger.log(`aborted ${swept} multipart upload(s) idle for longer than --s3-upload-expiry`);
     return swept;
   }
