@@ -20,7 +20,7 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-export const IDLE_GC_INTERVAL_MS = 15_000;
+export const IDLE_GC_INTERVAL_MS = 5_000;
 export const IDLE_CPU_SHARE = 0.05;
 export const GARBAGE_BYTES = 16 * 1024 * 1024;
 /** How much more V8 must keep than after the last idle collection before slack alone calls for another. */
