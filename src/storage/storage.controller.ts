@@ -23,7 +23,7 @@ import { parseCursor } from './sync-digest';
 import { InspectService } from './inspect.service';
 import { QuarantineService } from './quarantine.service';
 import { REPORT_BATCH_KEYS } from './report-batcher';
-import { SYNC_BATCH_JSON_BYTES, stringList } from './sync-batch';
+import { firstThatFit, stringList } from './sync-batch';
 
 @Controller()
 @UseFilters(RpcErrorPassthroughFilter)
@@ -100,16 +100,7 @@ export class StorageController {
     this.quarantine.assertServing();
     const keys = stringList((msg as { keys?: unknown })?.keys, 'keys', REPORT_BATCH_KEYS);
     const held = await Promise.all(keys.map((key) => this.local.report(key)));
-    const reports: unknown[] = [];
-    let bytes = 0;
-    for (const [i, report] of held.entries()) {
-      const wire = { key: keys[i], ...report, manifest: report.manifest && toWire(report.manifest) };
-      const size = Buffer.byteLength(JSON.stringify(wire));
-      if (reports.length > 0 && bytes + size > SYNC_BATCH_JSON_BYTES) break;
-      reports.push(wire);
-      bytes += size;
-    }
-    return { reports };
+    return { reports: firstThatFit(held.map((report, i) => ({ key: keys[i], ...report, manifest: report.manifest && toWire(report.manifest) }))) };
   }
 
   @MessagePattern(StoragePatterns.manifestChunks)

@@ -20,7 +20,7 @@ import { requirePeer } from './storage.controller';
 import { SyncTransfer } from './sync-transfer';
 import { readChunkRun } from './chunk-run';
 import { SyncPatterns } from './sync.types';
-import { CHUNK_WRITES_IN_FLIGHT, SYNC_BATCH_CHUNK_BYTES, SYNC_BATCH_HASHES, SYNC_BATCH_JSON_BYTES, SYNC_BATCH_KEYS, batchItems, inParallel, packChunks, stringList, unpackChunks } from './sync-batch';
+import { CHUNK_WRITES_IN_FLIGHT, SYNC_BATCH_CHUNK_BYTES, SYNC_BATCH_HASHES, SYNC_BATCH_KEYS, batchItems, firstThatFit, inParallel, packChunks, stringList, unpackChunks } from './sync-batch';
 
 @Controller()
 @UseFilters(RpcErrorPassthroughFilter)
@@ -42,18 +42,12 @@ export class SyncBatchController {
     const keys = stringList((msg as { keys?: unknown })?.keys, 'keys', SYNC_BATCH_KEYS);
     const [manifests, graves] = await Promise.all([this.files.getMany(keys), this.tombstones.versionsOf(keys)]);
     const byKey = new Map(manifests.map((m) => [m.key, m]));
-    const reports: unknown[] = [];
-    let bytes = 0;
-    for (const key of keys) {
+    const reports = keys.map((key) => {
       const manifest = byKey.get(key);
       const tombstone = graves.get(key);
-      const report = { key, manifest: manifest ? toWire(manifest) : null, tombstone: tombstone ? { key, version: tombstone } : null };
-      const size = Buffer.byteLength(JSON.stringify(report));
-      if (reports.length > 0 && bytes + size > SYNC_BATCH_JSON_BYTES) break;
-      reports.push(report);
-      bytes += size;
-    }
-    return { reports };
+      return { key, manifest: manifest ? toWire(manifest) : null, tombstone: tombstone ? { key, version: tombstone } : null };
+    });
+    return { reports: firstThatFit(reports) };
   }
 
   /**

@@ -26,6 +26,22 @@ export const SYNC_BATCH_JSON_BYTES = 512 * 1024;
 
 const HASH = /^[0-9a-f]{64}$/;
 
+/**
+ * The first items, in order, whose JSON adds up to at most SYNC_BATCH_JSON_BYTES (always at
+ * least one): a reply of many keys' reports that the asker completes by asking for the rest.
+ */
+export function firstThatFit<T>(items: readonly T[]): T[] {
+  const out: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = Buffer.byteLength(JSON.stringify(item));
+    if (out.length > 0 && bytes + size > SYNC_BATCH_JSON_BYTES) break;
+    out.push(item);
+    bytes += size;
+  }
+  return out;
+}
+
 export interface PackedChunks {
   chunks: Array<{ hash: string; size: number }>;
   blob: Buffer;
