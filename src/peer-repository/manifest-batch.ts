@@ -4,10 +4,16 @@
  * aborted version, held version; about nine statements through TypeORM per manifest) kept
  * its single connection busy far longer than the disk. Here the tombstones, aborts and held
  * versions of the whole batch are read with one query each, and the manifests of keys not
- * held are inserted together (files, chunk rows, shares: a few multi-row INSERTs). A manifest
- * of a key already held, or seen before in the batch, goes through the one-by-one rules
- * (`saveOne`), after what came before it is written, so the outcome is that of the one-by-one
- * loop. Runs inside the caller's transaction.
+ * held are inserted together (files, chunk rows, shares: a few multi-row INSERTs). A newer
+ * version of a key already held (what a node back from an absence receives: overwrites) is
+ * applied together too: the held versions, their chunk lists and shares are read with one
+ * query each, the replaced versions kept aside (or, for a version known acknowledged, the older
+ * one forgotten) in a few statements, then the new rows inserted as for new keys. One by one,
+ * an overwrite took some fifteen statements, about 5 ms: a returning node took 10,000 changed
+ * files at 200 a second. Anything else (the version already held, an older one, a key seen
+ * before in the batch) goes through the one-by-one rules (`saveOne`), after what came before
+ * it is written, so the outcome is that of the one-by-one loop. Runs inside the caller's
+ * transaction.
  */
 import { EntityManager } from 'typeorm';
 import type { FileManifest } from './file.repository';
@@ -35,25 +41,84 @@ export async function saveManifestBatch(m: EntityManager, batch: readonly Manife
   }
   const out: boolean[] = [];
   let fresh: ManifestItem[] = [];
+  let replacing: ManifestItem[] = [];
+  /** Keys written by the pending groups: a later item of one of them waits until they are written. */
+  const pending = new Set<string>();
+  const flush = async () => {
+    await replaceHeld(m, replacing);
+    await insertFresh(m, fresh);
+    fresh = [];
+    replacing = [];
+    pending.clear();
+  };
   for (const item of batch) {
     const { key, version } = item.manifest;
     const grave = graves.get(key);
+    const current = held.get(key);
     if ((grave !== undefined && grave >= version) || aborted.has(`${key}\u0000${version}`)) {
       out.push(false);
-    } else if (!held.has(key)) {
-      fresh.push(item);
+    } else if (!pending.has(key) && (current === undefined || version > current)) {
+      (current === undefined ? fresh : replacing).push(item);
+      pending.add(key);
       held.set(key, version);
       out.push(true);
     } else {
-      await insertFresh(m, fresh);
-      fresh = [];
+      await flush();
       const saved = await saveOne(item);
-      if (saved && version > (held.get(key) as string)) held.set(key, version);
+      if (saved && (current === undefined || version > current)) held.set(key, version);
       out.push(saved);
     }
   }
-  await insertFresh(m, fresh);
+  await flush();
   return out;
+}
+
+interface HeldRow {
+  key: string;
+  version: string;
+  size: number;
+  contentHash: string;
+  chunkSize: number;
+  createdAt: number;
+  meta: string | null;
+}
+
+/**
+ * Newer versions of held keys (each key once), as the one-by-one rules apply them: the held
+ * version is kept aside as the key's previous one (with its chunk list and its holders), in
+ * place of any older previous version, unless the new version is known acknowledged (then
+ * the previous version is only forgotten); each item's `replaced` receives the held version's
+ * chunks and those of the previous version it displaced. Then the new rows go in as for new
+ * keys (insertFresh clears the chunk and share rows of the key first).
+ */
+async function replaceHeld(m: EntityManager, items: readonly ManifestItem[]): Promise<void> {
+  if (items.length === 0) return;
+  const keys = items.map((i) => i.manifest.key);
+  const current = new Map<string, HeldRow>();
+  const chunks = new Map<string, string[]>();
+  const previousChunks = new Map<string, string[]>();
+  const holders = new Map<string, string[]>();
+  const listOf = (lists: Map<string, string[]>, key: string): string[] => {
+    let list = lists.get(key);
+    if (!list) lists.set(key, (list = []));
+    return list;
+  };
+  for (const part of slices(keys, KEYS_PER_QUERY)) {
+    const marks = part.map(() => '?').join(',');
+    for (const r of await m.query(`SELECT "key", "version", "size", "contentHash", "chunkSize", "createdAt", "meta" FROM "files" WHERE "key" IN (${marks})`, part)) current.set(r.key, r);
+    for (const r of await m.query(`SELECT "key", "hash" FROM "file_chunks" WHERE "key" IN (${marks}) ORDER BY "key", "idx"`, part)) listOf(chunks, r.key).push(r.hash);
+    for (const r of await m.query(`SELECT "key", "hash" FROM "previous_chunks" WHERE "key" IN (${marks}) ORDER BY "key", "idx"`, part)) listOf(previousChunks, r.key).push(r.hash);
+    for (const r of await m.query(`SELECT "key", "nodeId" FROM "shares" WHERE "key" IN (${marks})`, part)) listOf(holders, r.key).push(r.nodeId);
+    await m.query(`DELETE FROM "previous_versions" WHERE "key" IN (${marks})`, part);
+    await m.query(`DELETE FROM "previous_chunks" WHERE "key" IN (${marks})`, part);
+    await m.query(`DELETE FROM "files" WHERE "key" IN (${marks})`, part);
+  }
+  const keptAt = Date.now();
+  const kept = items.filter((i) => !i.manifest.settled).map((i) => current.get(i.manifest.key) as HeldRow);
+  for (const item of items) item.replaced?.push(...(chunks.get(item.manifest.key) ?? []), ...(previousChunks.get(item.manifest.key) ?? []));
+  await insertRows(m, 'previous_versions', ['key', 'version', 'size', 'contentHash', 'chunkSize', 'createdAt', 'meta', 'holders', 'keptAt'], kept.map((c) => [c.key, c.version, c.size, c.contentHash, c.chunkSize, c.createdAt, c.meta ?? null, JSON.stringify(holders.get(c.key) ?? []), keptAt]));
+  await insertRows(m, 'previous_chunks', ['key', 'idx', 'hash'], kept.flatMap((c) => (chunks.get(c.key) ?? []).map((hash, idx) => [c.key, idx, hash])));
+  await insertFresh(m, items);
 }
 
 /** Manifests of keys with no held manifest: their rows, with any chunk or share rows left under the key replaced. */

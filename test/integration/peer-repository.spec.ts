@@ -209,6 +209,44 @@ describe('peer repositories on SQLite', () => {
     assert.equal(await files.count(), 701);
   });
 
+  it('a batch of newer versions of held keys keeps each replaced version aside as one commit would', async () => {
+    const { ds } = await db();
+    const files = new FileRepository(ds);
+    const shares = new ShareRepository(ds);
+    const outcomes = new StoreOutcomeRepository(ds);
+    const hash = (c: string, i: number) => (c + String(i).padStart(5, '0')).padEnd(64, c);
+    // 600 held keys (past one IN list of 500); the odd ones also have a previous version kept.
+    const n = 600;
+    const v1 = Array.from({ length: n }, (_, i) => ({ ...manifest(`k${i}`, '001'), chunks: [hash('a', i)], meta: { 'content-type': 'text/plain' } }));
+    const v2 = Array.from({ length: n }, (_, i) => ({ ...manifest(`k${i}`, '002'), chunks: [hash('b', i), hash('c', i)] }));
+    await files.saveManifests(v1.map((m) => ({ manifest: m, holders: ['n1', 'n2'] })));
+    await files.saveManifests(v2.filter((_, i) => i % 2).map((m) => ({ manifest: m, holders: ['n3'] })));
+    // Version 003 of every key in one batch; every fourth one known acknowledged.
+    const v3 = Array.from({ length: n }, (_, i) => ({ ...manifest(`k${i}`, '003'), chunks: [hash('d', i)], ...(i % 4 === 0 ? { settled: true as const } : {}) }));
+    const replaced = v3.map(() => [] as string[]);
+    const saved = await files.saveManifests(v3.map((m, i) => ({ manifest: m, holders: ['n4', 'n5'], replaced: replaced[i] })));
+    assert.deepEqual(saved, v3.map(() => true));
+    for (const i of [0, 1, 2, 3, 598, 599]) {
+      const odd = i % 2 === 1;
+      const held = odd ? v2[i] : v1[i];
+      assert.deepEqual(await files.get(`k${i}`), v3[i]);
+      assert.deepEqual((await shares.forKey(`k${i}`)).map((s) => [s.nodeId, s.version]), [['n4', '003'], ['n5', '003']]);
+      assert.deepEqual(replaced[i], odd ? [...v2[i].chunks, ...v1[i].chunks] : v1[i].chunks, `k${i}: the held version's chunks, then those of the one it displaced`);
+      if (i % 4 === 0) {
+        assert.equal(await files.isReferenced(held.chunks[0]), false, `k${i}: acknowledged, nothing kept`);
+        continue;
+      }
+      assert.equal(await files.isReferenced(held.chunks[0]), true, `k${i}: the replaced version keeps its chunks`);
+      if (odd) assert.equal(await files.isReferenced(v1[i].chunks[0]), false, `k${i}: the older kept version is displaced`);
+      // An abort of 003 puts back exactly the version it replaced, with its holders.
+      assert.equal(await outcomes.applyAbort(`k${i}`, '003', Date.now(), []), 'restored');
+      const back = await files.get(`k${i}`);
+      assert.deepEqual(back, held);
+      assert.deepEqual((await shares.forKey(`k${i}`)).map((s) => s.nodeId), odd ? ['n3'] : ['n1', 'n2']);
+    }
+    assert.equal(await files.count(), n);
+  });
+
   it('keeps the first key pin, and a forgotten pin is a marker the next pin replaces', async () => {
     const { ds } = await db();
     const peers = new PeerRepository(ds);
