@@ -12,7 +12,9 @@
  *  3. idle CPU (share of one core over 30 s, from 10 s after the catch-up) and RSS of each node
  *     holding N keys, then the same over the next 30 s for comparison;
  *  4. the cost of one scrub pass (p2p_scrub_pass_duration_seconds);
- *  5. the catch-up of a node that lost its disk and comes back empty at the same address.
+ *  5. the catch-up of a node that lost its disk and comes back empty at the same address, with
+ *     the disk's own rate for files written as chunks are, just before and after, as its
+ *     ceiling (small-file-ceiling.ts): one file per small file is written, whatever the node does.
  * Targets (issue #11): both catch-ups within 60 s; anti-entropy bytes at most 2x what changed;
  * idle CPU under 3% of a core; RSS under 200 MiB. With --profile the returning and the empty
  * node run under node --cpu-prof and the hottest functions of each are printed (the returning
@@ -30,6 +32,7 @@ import { waitFor } from '../test/helpers/wait-for';
 import { seededRandom } from '../test/helpers/workload';
 import { printHotFunctions } from './cpu-profile';
 import { seedNodes } from './scale-seed';
+import { smallFileCeiling } from './small-file-ceiling';
 import { countFiles, cpuSeconds, metricSum, residentParts, storageBytesByType, storageBytesSent } from './node-probes';
 
 const args = process.argv.slice(2);
@@ -246,6 +249,8 @@ async function main(): Promise<void> {
 
 /** Figure 5: a node started empty at node2's address, timed until it holds all N files. */
 async function emptyCatchUp(start: (i: number, bootstrap: string[], dir?: string) => Promise<TestNode>, senders: TestNode[], dir: string, results: string[], profileOf: () => string): Promise<void> {
+  // The disk's own rate for files written as chunks are, just before and just after (a ceiling).
+  const disk = [await smallFileCeiling(path.dirname(dir))];
   const t = Date.now();
   const sendersCpu = senders.map((n) => cpuSeconds(n.pid));
   const empty = await start(2, [senders[0].p2p], dir);
@@ -258,6 +263,13 @@ async function emptyCatchUp(start: (i: number, bootstrap: string[], dir?: string
   console.log(`   CPU used: the empty node ${fmt(cpuSeconds(empty.pid), 1)} s, ${spent}`);
   results.push(`empty catch-up ${verdict(emptyOk)}`);
   await empty.stop('SIGTERM');
+  disk.push(await smallFileCeiling(path.dirname(dir)));
+  const diskRate = (disk[0].filesPerSecond + disk[1].filesPerSecond) / 2;
+  console.log(
+    `   this disk alone (files written as chunks are, no node): ${disk.map((d) => fmt(d.filesPerSecond)).join(' files/s before, ')} files/s after ` +
+      `(${disk.map((d) => fmt(d.cpuMsPerFile, 2)).join(' and ')} ms of CPU a file): ${fmt(N)} files take at least ${fmt(N / diskRate, 1)} s here; ` +
+      `the catch-up ran at ${fmt(held / ((emptyMs ?? CATCH_UP_LIMIT_MS) / 1000) / diskRate, 2)}x the disk's own rate`,
+  );
   if (PROFILE) printHotFunctions(profileOf(), 'the empty node', 30, undefined, true);
 }
 
