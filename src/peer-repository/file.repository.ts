@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { AbortedVersionEntity, FileChunkEntity, FileEntity, PreviousChunkEntity, ShareEntity, TombstoneEntity } from './entities';
 import { forgetPrevious, insertChunkRows, keepPrevious } from './previous-version';
-import { ManifestItem, saveManifestBatch } from './manifest-batch';
+import { ManifestItem, listsByKey, saveManifestBatch } from './manifest-batch';
 import { changedSince, dataGeneration, dataWrite } from './write-lock';
 
 export interface FileManifest {
@@ -49,14 +49,14 @@ export class FileRepository {
   async getMany(keys: readonly string[]): Promise<FileManifest[]> {
     if (keys.length === 0) return [];
     const rows = await this.repo.findBy({ key: In([...keys]) });
-    const chunks = chunkListsOf(await this.chunkRows.find({ select: { key: true, hash: true }, where: { key: In(rows.map((r) => r.key)) }, order: { key: 'ASC', idx: 'ASC' } }));
+    const chunks = listsByKey(await this.chunkRows.find({ select: { key: true, hash: true }, where: { key: In(rows.map((r) => r.key)) }, order: { key: 'ASC', idx: 'ASC' } }), (c) => c.hash);
     return rows.map((r) => manifestOf(r, chunks.get(r.key) ?? []));
   }
 
   /** Every held manifest with its chunk list (for a full listing; no timer calls this). */
   async list(): Promise<FileManifest[]> {
     const rows = await this.repo.find({ order: { key: 'ASC' } });
-    const chunks = chunkListsOf(await this.chunkRows.find({ order: { key: 'ASC', idx: 'ASC' } }));
+    const chunks = listsByKey(await this.chunkRows.find({ order: { key: 'ASC', idx: 'ASC' } }), (c) => c.hash);
     return rows.map((r) => manifestOf(r, chunks.get(r.key) ?? []));
   }
 
@@ -167,16 +167,6 @@ export async function removeManifestRows(m: EntityManager, key: string): Promise
   await m.getRepository(ShareEntity).delete({ key });
 }
 
-/** Chunk rows (in key, index order) as one list per key. */
-function chunkListsOf(rows: ReadonlyArray<{ key: string; hash: string }>): Map<string, string[]> {
-  const chunks = new Map<string, string[]>();
-  for (const c of rows) {
-    const list = chunks.get(c.key);
-    if (list) list.push(c.hash);
-    else chunks.set(c.key, [c.hash]);
-  }
-  return chunks;
-}
 
 export async function chunkHashesOf(m: EntityManager, key: string): Promise<string[]> {
   const rows = await m.getRepository(FileChunkEntity).find({ select: { hash: true }, where: { key }, order: { idx: 'ASC' } });

@@ -94,25 +94,24 @@ interface HeldRow {
 async function replaceHeld(m: EntityManager, items: readonly ManifestItem[]): Promise<void> {
   if (items.length === 0) return;
   const keys = items.map((i) => i.manifest.key);
-  const current = new Map<string, HeldRow>();
-  const chunks = new Map<string, string[]>();
-  const previousChunks = new Map<string, string[]>();
-  const holders = new Map<string, string[]>();
-  const listOf = (lists: Map<string, string[]>, key: string): string[] => {
-    let list = lists.get(key);
-    if (!list) lists.set(key, (list = []));
-    return list;
-  };
+  const heldRows: HeldRow[] = [];
+  const chunkRows: Array<{ key: string; hash: string }> = [];
+  const previousRows: Array<{ key: string; hash: string }> = [];
+  const shareRows: Array<{ key: string; nodeId: string }> = [];
   for (const part of slices(keys, KEYS_PER_QUERY)) {
     const marks = part.map(() => '?').join(',');
-    for (const r of await m.query(`SELECT "key", "version", "size", "contentHash", "chunkSize", "createdAt", "meta" FROM "files" WHERE "key" IN (${marks})`, part)) current.set(r.key, r);
-    for (const r of await m.query(`SELECT "key", "hash" FROM "file_chunks" WHERE "key" IN (${marks}) ORDER BY "key", "idx"`, part)) listOf(chunks, r.key).push(r.hash);
-    for (const r of await m.query(`SELECT "key", "hash" FROM "previous_chunks" WHERE "key" IN (${marks}) ORDER BY "key", "idx"`, part)) listOf(previousChunks, r.key).push(r.hash);
-    for (const r of await m.query(`SELECT "key", "nodeId" FROM "shares" WHERE "key" IN (${marks})`, part)) listOf(holders, r.key).push(r.nodeId);
+    heldRows.push(...(await m.query(`SELECT "key", "version", "size", "contentHash", "chunkSize", "createdAt", "meta" FROM "files" WHERE "key" IN (${marks})`, part)));
+    chunkRows.push(...(await m.query(`SELECT "key", "hash" FROM "file_chunks" WHERE "key" IN (${marks}) ORDER BY "key", "idx"`, part)));
+    previousRows.push(...(await m.query(`SELECT "key", "hash" FROM "previous_chunks" WHERE "key" IN (${marks}) ORDER BY "key", "idx"`, part)));
+    shareRows.push(...(await m.query(`SELECT "key", "nodeId" FROM "shares" WHERE "key" IN (${marks})`, part)));
     await m.query(`DELETE FROM "previous_versions" WHERE "key" IN (${marks})`, part);
     await m.query(`DELETE FROM "previous_chunks" WHERE "key" IN (${marks})`, part);
     await m.query(`DELETE FROM "files" WHERE "key" IN (${marks})`, part);
   }
+  const current = new Map(heldRows.map((r) => [r.key, r]));
+  const chunks = listsByKey(chunkRows, (r) => r.hash);
+  const previousChunks = listsByKey(previousRows, (r) => r.hash);
+  const holders = listsByKey(shareRows, (r) => r.nodeId);
   const keptAt = Date.now();
   const kept = items.filter((i) => !i.manifest.settled).map((i) => current.get(i.manifest.key) as HeldRow);
   for (const item of items) item.replaced?.push(...(chunks.get(item.manifest.key) ?? []), ...(previousChunks.get(item.manifest.key) ?? []));
@@ -142,6 +141,17 @@ async function insertRows(m: EntityManager, table: string, columns: readonly str
   for (const part of slices(rows, Math.floor(PARAMS_PER_STATEMENT / columns.length))) {
     await m.query(`INSERT INTO "${table}" (${names}) VALUES ${part.map(() => row).join(',')}`, part.flat());
   }
+}
+
+/** The values of rows, one list per key, in the rows' order. */
+export function listsByKey<R extends { key: string }>(rows: readonly R[], value: (row: R) => string): Map<string, string[]> {
+  const lists = new Map<string, string[]>();
+  for (const row of rows) {
+    const list = lists.get(row.key);
+    if (list) list.push(value(row));
+    else lists.set(row.key, [value(row)]);
+  }
+  return lists;
 }
 
 function slices<T>(items: readonly T[], size: number): T[][] {
