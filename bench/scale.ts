@@ -9,8 +9,9 @@
  *     returns, the time until it holds every new version, and the bytes anti-entropy moved
  *     (every storage message the three nodes sent, counted at the transport:
  *     p2p_message_bytes_total by type) against the size of the changed manifests and chunks;
- *  3. idle CPU (share of one core over 30 s, from 10 s after the catch-up) and RSS of each node
- *     holding N keys, then the same over the next 30 s for comparison;
+ *  3. idle CPU (share of one core over 30 s, from 10 s after the catch-up, and per 5 s) and RSS of each node
+ *     holding N keys, then the same over the next 30 s for comparison; and what one /metrics
+ *     scrape then costs (the CPU of every node, read just before and after it);
  *  4. the cost of one scrub pass (p2p_scrub_pass_duration_seconds);
  *  5. the catch-up of a node that lost its disk and comes back empty at the same address, with
  *     the disk's own rate for files written as chunks are, just before and after, as its
@@ -34,6 +35,7 @@ import { printHotFunctions } from './cpu-profile';
 import { seedNodes } from './scale-seed';
 import { smallFileCeiling } from './small-file-ceiling';
 import { countFiles, cpuSeconds, metricSum, residentParts, storageBytesByType, storageBytesSent } from './node-probes';
+import { metricsText, sumOf } from '../test/helpers/node-metrics';
 
 const args = process.argv.slice(2);
 const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 100_000);
@@ -126,6 +128,7 @@ const pass = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The idle window of figure 3, on process.hrtime's clock in µs (the CPU profile's too). */
 const idleWindow = { fromUs: 0, toUs: 0 };
+const SLICE_MS = 5_000;
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /** Seconds the node spent in garbage collections, of every kind, since it started. */
@@ -141,20 +144,36 @@ async function idleFigures(nodes: TestNode[], first = true): Promise<boolean> {
   const before = nodes.map((n) => cpuSeconds(n.pid));
   const t0 = Date.now();
   const fromUs = nowUs();
-  await pass(windowMs);
+  // The window in slices of 5 s: a one-off (a collection, a last repair round) shows as one high slice.
+  const slices: number[][] = nodes.map(() => []);
+  let last = before;
+  for (let s = 0; s < windowMs / SLICE_MS; s++) {
+    await pass(SLICE_MS);
+    const now = nodes.map((n) => cpuSeconds(n.pid));
+    now.forEach((c, i) => slices[i].push(((c - last[i]) / (SLICE_MS / 1000)) * 100));
+    last = now;
+  }
   if (first) Object.assign(idleWindow, { fromUs, toUs: nowUs() });
-  let ok = true;
+  // Every node's CPU is read at the same moment, the window's end, before any scrape below.
   const seconds = (Date.now() - t0) / 1000;
+  const cpu = last.map((c, i) => (c - before[i]) / seconds);
+  const rss = nodes.map((n) => rssKiB(n.pid) / 1024);
+  let ok = true;
   for (const [i, n] of nodes.entries()) {
-    const cpu = (cpuSeconds(n.pid) - before[i]) / seconds;
-    const rss = rssKiB(n.pid) / 1024;
-    ok &&= cpu < 0.03 && rss < 200;
+    ok &&= cpu[i] < 0.03 && rss[i] < 200;
+    // What one Prometheus scrape costs the scraped node (and the others, were it to ask them anything).
+    const beforeScrape = nodes.map((m) => cpuSeconds(m.pid));
+    const scrapeStarted = Date.now();
+    const text = await metricsText(n);
+    const scrapeMs = Date.now() - scrapeStarted;
+    const scrapeCpu = nodes.map((m, j) => cpuSeconds(m.pid) - beforeScrape[j]);
     // Where the resident memory is: V8's heap (in use, of what it holds) and the rest (native: SQLite, malloc, the binary).
-    const [used, total] = [await metricSum(n, 'nodejs_heap_size_used_bytes'), await metricSum(n, 'nodejs_heap_size_total_bytes')];
+    const [used, total] = [sumOf(text, 'nodejs_heap_size_used_bytes'), sumOf(text, 'nodejs_heap_size_total_bytes')];
     // Collections in the window (prom-client's nodejs_gc_duration_seconds): the idle collection after a burst shows here.
-    const gc = (await gcSeconds(n)) - gcBefore[i];
+    const gc = sumOf(text, 'nodejs_gc_duration_seconds_sum') - gcBefore[i];
     const parts = residentParts(n.pid);
-    console.log(`  ${n.name}: idle CPU ${fmt(cpu * 100, 2)}% of a core (garbage collection ${fmt(gc * 1000, 0)} ms of it), RSS ${fmt(rss, 1)} MiB (anonymous ${fmt(parts.anon, 1)}, files ${fmt(parts.file, 1)}; V8 heap ${mib(used)} in use of ${mib(total)})`);
+    console.log(`  ${n.name}: idle CPU ${fmt(cpu[i] * 100, 2)}% of a core (garbage collection ${fmt(gc * 1000, 0)} ms of it), RSS ${fmt(rss[i], 1)} MiB (anonymous ${fmt(parts.anon, 1)}, files ${fmt(parts.file, 1)}; V8 heap ${mib(used)} in use of ${mib(total)})`);
+    console.log(`     per ${SLICE_MS / 1000} s: ${slices[i].map((p) => `${fmt(p, 1)}%`).join(' ')}; one /metrics scrape after it: ${fmt(scrapeMs)} ms, CPU ${scrapeCpu.map((c, j) => `${nodes[j].name} ${fmt(c * 1000)} ms`).join(', ')}`);
   }
   return ok;
 }

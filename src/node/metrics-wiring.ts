@@ -18,9 +18,6 @@ import { S3Router } from '../s3/s3-router';
 import { NodeIdentity } from '../transport/node-identity';
 import { ReadinessService } from './readiness.service';
 
-/** Walking the blob folder is not free: refresh chunk counts at most this often. */
-const CHUNK_STATS_TTL_MS = 15_000;
-
 export function wireMetrics(app: INestApplication, version: string): void {
   const metrics = app.get(MetricsService);
   const config = app.get<NodeConfig>(NODE_CONFIG);
@@ -69,18 +66,15 @@ export function wireMetrics(app: INestApplication, version: string): void {
   const files = app.get(FileRepository);
   const local = app.get(LocalReplica);
   const readiness = app.get(ReadinessService);
-  let chunkStatsAt = 0;
   metrics.onCollect(async () => {
     const counts: Record<string, number> = { alive: 0, suspect: 0, dead: 0, left: 0 };
     for (const m of membership.list()) counts[m.status] += 1;
     for (const [state, n] of Object.entries(counts)) metrics.members.set({ state }, n);
     metrics.files.set(await files.count());
-    if (Date.now() - chunkStatsAt > CHUNK_STATS_TTL_MS) {
-      chunkStatsAt = Date.now();
-      const s = await local.chunks.stats();
-      metrics.chunks.set(s.chunks);
-      metrics.storedBytes.set(s.bytes);
-    }
+    // Kept by the chunk store's own writes and deletes (chunk-tally.ts): a scrape counts one folder, not the store.
+    const s = await local.chunks.stats();
+    metrics.chunks.set(s.chunks);
+    metrics.storedBytes.set(s.bytes);
     metrics.ready.set((await readiness.check()).ready ? 1 : 0);
   });
 }

@@ -13,6 +13,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { sha256Hex } from './chunker';
+import { ChunkTally, ChunkTotals } from './chunk-tally';
 import { FRAME_SLAB_BYTES, frameBuffer } from '../transport/codec/frame-buffers';
 import { ChunkCorruptError, ChunkNotFoundError, DiskFullError, InvalidChunkHashError } from './storage.errors';
 
@@ -64,10 +65,13 @@ export class ChunkStore {
   /** Temp files are named after this process and a count (init removed any left by another). */
   private readonly tmpPrefix = `${process.pid}-${Date.now().toString(36)}-`;
   private tmpCount = 0;
+  /** What the gauges show, kept by the writes and deletes below (chunk-tally.ts). */
+  private readonly tally: ChunkTally;
 
   constructor(readonly blobsDir: string) {
     this.tmpDir = path.join(blobsDir, 'tmp');
     this.corruptDir = path.join(blobsDir, 'corrupt');
+    this.tally = new ChunkTally((prefix) => this.countFolder(prefix));
   }
 
   /** Creates the folders and removes temp files a crash left behind. */
@@ -97,11 +101,13 @@ export class ChunkStore {
     try {
       await writeDurably(tmp, data);
       if (!this.madeDirs.has(dir)) await this.makeDir(dir);
+      const replaced = statNow(target);
       await fs.rename(tmp, target).catch(async (err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
         await this.makeDir(dir); // the folder was removed behind our back
         await fs.rename(tmp, target);
       });
+      this.tally.added(hash, data.length - (replaced?.size ?? 0), replaced ? 0 : 1);
     } catch (err) {
       // Nothing of a failed write stays behind (a full disk must not fill up with temp files).
       await fs.rm(tmp, { force: true }).catch(() => undefined);
@@ -159,7 +165,10 @@ export class ChunkStore {
       throw err;
     }
     if (options.verify !== false && sha256Hex(data) !== hash) {
-      await fs.rename(file, path.join(this.corruptDir, `${hash}.${Date.now()}`)).catch(() => undefined);
+      await fs.rename(file, path.join(this.corruptDir, `${hash}.${Date.now()}`)).then(
+        () => this.tally.removed(hash, data.length),
+        () => undefined,
+      );
       throw new ChunkCorruptError(hash, 'stored chunk');
     }
     return data;
@@ -171,7 +180,10 @@ export class ChunkStore {
   }
 
   async delete(hash: string): Promise<void> {
-    await fs.rm(this.pathOf(hash), { force: true });
+    const file = this.pathOf(hash);
+    const held = statNow(file);
+    await fs.rm(file, { force: true });
+    if (held) this.tally.removed(hash, held.size);
   }
 
   async *list(): AsyncGenerator<string> {
@@ -194,16 +206,31 @@ export class ChunkStore {
     return st?.mtimeMs;
   }
 
-  async stats(): Promise<{ chunks: number; bytes: number }> {
-    let chunks = 0;
-    let bytes = 0;
-    for await (const hash of this.list()) {
-      const st = await fs.stat(this.pathOf(hash)).catch(() => undefined);
-      if (!st) continue;
-      chunks += 1;
-      bytes += st.size;
+  /** How many chunk files are here and their bytes (for the gauges; see chunk-tally.ts). */
+  stats(): Promise<ChunkTotals> {
+    return this.tally.totals();
+  }
+
+  /**
+   * One prefix folder's chunk files and bytes, on the spot: a listing and a stat per file from
+   * the kernel's caches (see statNow), which the tally's recount of one folder per look keeps small.
+   */
+  private countFolder(prefix: number): ChunkTotals {
+    const dir = path.join(this.blobsDir, prefix.toString(16).padStart(2, '0'));
+    const totals = { chunks: 0, bytes: 0 };
+    let names: string[];
+    try {
+      names = fsCallbacks.readdirSync(dir);
+    } catch {
+      return totals; // not made yet
     }
-    return { chunks, bytes };
+    for (const name of names) {
+      const st = HASH.test(name) ? statNow(path.join(dir, name)) : undefined;
+      if (!st) continue;
+      totals.chunks += 1;
+      totals.bytes += st.size;
+    }
+    return totals;
   }
 }
 

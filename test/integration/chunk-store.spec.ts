@@ -1,6 +1,8 @@
-import { after, describe, it } from 'node:test';
+import { after, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+// The module object itself (not a namespace copy of it), so that a mock of one of its functions is what the store calls.
+import fsModule from 'node:fs';
 import * as path from 'node:path';
 import { ChunkStore } from '../../src/storage/chunk-store';
 import { sha256Hex } from '../../src/storage/chunker';
@@ -71,6 +73,35 @@ describe(ChunkStore.name, () => {
     await sut.syncFolders([...chunks, chunks[0]].map(sha256Hex));
     for (const c of chunks) assert.ok((await sut.get(sha256Hex(c))).equals(c));
     await assert.rejects(sut.syncFolders(['../../etc/passwd']), InvalidChunkHashError);
+  });
+
+  it('counts its chunks for the gauges from its own writes and deletes; after the first count a look reads one folder, not the store', async () => {
+    const sut = await make();
+    const chunks = Array.from({ length: 60 }, (_, i) => Buffer.from(`counted ${i} `.repeat(i + 1)));
+    const bytes = (list: Buffer[]) => list.reduce((n, c) => n + c.length, 0);
+    for (const c of chunks.slice(0, 40)) await sut.put(sha256Hex(c), c);
+    assert.deepEqual(await sut.stats(), { chunks: 40, bytes: bytes(chunks.slice(0, 40)) });
+    for (const c of chunks.slice(40)) await sut.put(sha256Hex(c), c, { knownMissing: c === chunks[59] });
+    assert.equal(await sut.put(sha256Hex(chunks[0]), chunks[0]), false); // already there: not counted twice
+    await sut.put(sha256Hex(chunks[1]), chunks[1], { knownMissing: true }); // replaced by the same bytes
+    for (const c of chunks.slice(0, 5)) await sut.delete(sha256Hex(c));
+    await sut.delete(sha256Hex(chunks[0])); // already gone
+    const damaged = chunks[10];
+    fs.writeFileSync(sut.pathOf(sha256Hex(damaged)), 'x'.repeat(damaged.length));
+    await assert.rejects(sut.get(sha256Hex(damaged)), ChunkCorruptError); // moved aside
+    const left = chunks.slice(5).filter((c) => c !== damaged);
+    const folderReads = [mock.method(fsModule, 'readdirSync'), mock.method(fsModule.promises, 'readdir')];
+    try {
+      assert.deepEqual(await sut.stats(), { chunks: left.length, bytes: bytes(left) });
+      assert.ok(folderReads.reduce((n, m) => n + m.mock.callCount(), 0) <= 1, 'a look after the first reads at most one folder');
+    } finally {
+      folderReads.forEach((m) => m.mock.restore());
+    }
+    // What changed behind the store's back is found once its folder's turn comes round.
+    fs.rmSync(sut.pathOf(sha256Hex(chunks[20])));
+    let found = await sut.stats();
+    for (let look = 0; look < 256 && found.chunks !== left.length - 1; look++) found = await sut.stats();
+    assert.deepEqual(found, { chunks: left.length - 1, bytes: bytes(left) - chunks[20].length });
   });
 
   it('clears temp files a crash left behind', async () => {

@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import { NodeHarness, TestNode } from '../helpers/node-harness';
+import { sumOf } from '../helpers/node-metrics';
 import { waitFor } from '../helpers/wait-for';
 
 // Response bodies in these tests are checked field by field, so read them untyped.
@@ -76,6 +77,26 @@ describe('HTTP side of a node', () => {
     const gone = await fetch(url(a, '/v1/files/dir%2Fblob.bin'));
     assert.equal(gone.status, 404);
     assert.match((await json(gone)).error, /not found/);
+  });
+
+  it('shows the chunks stored on each node, scrape by scrape, as files come and go', async () => {
+    const chunks = async (n: TestNode) => {
+      const text = await (await fetch(url(n, '/metrics'))).text();
+      return { chunks: sumOf(text, 'p2p_chunks'), bytes: sumOf(text, 'p2p_stored_bytes') };
+    };
+    // Both nodes hold every file: once the chunks freed by an earlier test's delete are gone, they show the same.
+    await waitFor(async () => JSON.stringify(await chunks(a)) === JSON.stringify(await chunks(b)), { description: 'both nodes to show the same chunks' });
+    const [startA, startB] = [await chunks(a), await chunks(b)];
+    const body = crypto.randomBytes(2 * 1024 * 1024 + 10); // three chunks
+    assert.equal((await fetch(url(a, '/v1/files/gauged'), { method: 'PUT', body })).status, 200);
+    assert.deepEqual(await chunks(a), { chunks: startA.chunks + 3, bytes: startA.bytes + body.length });
+    await waitFor(async () => (await chunks(b)).chunks === startB.chunks + 3, { description: 'the other holder to count the chunks' });
+    assert.equal((await chunks(b)).bytes, startB.bytes + body.length);
+    assert.equal((await fetch(url(a, '/v1/files/gauged'), { method: 'DELETE' })).status, 200);
+    for (const [n, start] of [[a, startA], [b, startB]] as const) {
+      await waitFor(async () => (await chunks(n)).chunks === start.chunks, { description: `${n.name}'s freed chunks to leave its gauge` });
+      assert.deepEqual(await chunks(n), start);
+    }
   });
 
   it('counts message bytes by type, a response under the pattern of its request', async () => {
