@@ -23,8 +23,10 @@ describe('a full disk', { skip: root ? false : 'needs root to mount a tmpfs' }, 
   const mount = harness.dir('disk-full');
   let mounted = false;
   after(async () => {
-    await harness.stopAll().catch(() => undefined);
+    // Unmounted first (lazily: the node may still hold files there), so that stopAll can remove
+    // the mount point's folder and every folder after it, instead of failing on a busy mount.
     if (mounted) execFileSync('umount', ['-l', mount]);
+    await harness.stopAll().catch(() => undefined);
   });
 
   it('fails a store that does not fit with DISK_FULL, leaves nothing of it, and keeps serving reads', async () => {
