@@ -52,7 +52,8 @@ export interface PutOptions {
   deferFolderSync?: boolean;
   /**
    * The caller has just found no copy here (a catch-up's chunks): skip the look for one. A copy
-   * written meanwhile is replaced, atomically, by the same bytes.
+   * written meanwhile is replaced, atomically, by the same bytes (and counted twice by the
+   * gauges until its folder's next count).
    */
   knownMissing?: boolean;
 }
@@ -95,19 +96,22 @@ export class ChunkStore {
   async put(hash: string, data: Buffer, options: PutOptions = {}): Promise<boolean> {
     const target = this.pathOf(hash);
     if (!options.alreadyVerified && sha256Hex(data) !== hash) throw new ChunkCorruptError(hash, 'chunk to store');
-    if (!options.knownMissing && (await this.reuse(target, data.length))) return false;
+    // One stat tells both whether the chunk can be reused and what the write adds to the tally.
+    // A known-missing chunk (a catch-up's) is not looked for: it counts as a new file, and a
+    // copy written meanwhile is put right at its folder's next count (chunk-tally.ts).
+    const existing = options.knownMissing ? undefined : statNow(target);
+    if (existing && (await this.reuse(target, existing.size, data.length))) return false;
     const tmp = path.join(this.tmpDir, `${this.tmpPrefix}${(this.tmpCount++).toString(36)}`);
     const dir = path.dirname(target);
     try {
       await writeDurably(tmp, data);
       if (!this.madeDirs.has(dir)) await this.makeDir(dir);
-      const replaced = statNow(target);
       await fs.rename(tmp, target).catch(async (err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
         await this.makeDir(dir); // the folder was removed behind our back
         await fs.rename(tmp, target);
       });
-      this.tally.added(hash, data.length - (replaced?.size ?? 0), replaced ? 0 : 1);
+      this.tally.added(hash, data.length - (existing?.size ?? 0), existing ? 0 : 1);
     } catch (err) {
       // Nothing of a failed write stays behind (a full disk must not fill up with temp files).
       await fs.rm(tmp, { force: true }).catch(() => undefined);
@@ -124,9 +128,8 @@ export class ChunkStore {
    * does not take a chunk a store has just reused. A file of the wrong size (damaged) is not
    * reused: the caller writes the bytes again over it.
    */
-  private async reuse(target: string, size: number): Promise<boolean> {
-    const st = statNow(target);
-    if (!st || st.size !== size) return false;
+  private async reuse(target: string, heldSize: number, size: number): Promise<boolean> {
+    if (heldSize !== size) return false;
     const now = new Date();
     await fs.utimes(target, now, now).catch(() => undefined);
     return true;

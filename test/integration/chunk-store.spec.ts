@@ -83,7 +83,6 @@ describe(ChunkStore.name, () => {
     assert.deepEqual(await sut.stats(), { chunks: 40, bytes: bytes(chunks.slice(0, 40)) });
     for (const c of chunks.slice(40)) await sut.put(sha256Hex(c), c, { knownMissing: c === chunks[59] });
     assert.equal(await sut.put(sha256Hex(chunks[0]), chunks[0]), false); // already there: not counted twice
-    await sut.put(sha256Hex(chunks[1]), chunks[1], { knownMissing: true }); // replaced by the same bytes
     for (const c of chunks.slice(0, 5)) await sut.delete(sha256Hex(c));
     await sut.delete(sha256Hex(chunks[0])); // already gone
     const damaged = chunks[10];
