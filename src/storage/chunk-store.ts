@@ -100,7 +100,10 @@ export class ChunkStore {
     // A known-missing chunk (a catch-up's) is not looked for: it counts as a new file, and a
     // copy written meanwhile is put right at its folder's next count (chunk-tally.ts).
     const existing = options.knownMissing ? undefined : statNow(target);
-    if (existing && (await this.reuse(target, existing.size, data.length))) return false;
+    if (existing?.size === data.length) {
+      await refreshAge(target);
+      return false;
+    }
     const tmp = path.join(this.tmpDir, `${this.tmpPrefix}${(this.tmpCount++).toString(36)}`);
     const dir = path.dirname(target);
     try {
@@ -120,18 +123,6 @@ export class ChunkStore {
       throw err;
     }
     if (!options.deferFolderSync) await syncDir(dir);
-    return true;
-  }
-
-  /**
-   * True when the chunk is already here whole: its age is then refreshed, so the orphan sweep
-   * does not take a chunk a store has just reused. A file of the wrong size (damaged) is not
-   * reused: the caller writes the bytes again over it.
-   */
-  private async reuse(target: string, heldSize: number, size: number): Promise<boolean> {
-    if (heldSize !== size) return false;
-    const now = new Date();
-    await fs.utimes(target, now, now).catch(() => undefined);
     return true;
   }
 
@@ -297,6 +288,16 @@ async function readThroughPool(fd: number, size: number): Promise<Buffer> {
   } finally {
     await closeFd(fd);
   }
+}
+
+/**
+ * A chunk already here whole is reused: its age is refreshed, so the orphan sweep does not
+ * take a chunk a store has just reused. (A file of the wrong size, damaged, is not reused: the
+ * caller writes the bytes again over it.)
+ */
+async function refreshAge(file: string): Promise<void> {
+  const now = new Date();
+  await fs.utimes(file, now, now).catch(() => undefined);
 }
 
 /**
