@@ -68,15 +68,25 @@ function fullCollection(): (() => void) | undefined {
     const gc: unknown = runInNewContext('gc');
     if (typeof gc !== 'function') return undefined;
     return () => {
-      setFlagsFromString('--compact-on-every-full-gc');
+      // Runs from a timer: a V8 that refuses the flag gets a plain collection, never a throw.
+      const compacting = setFlag('--compact-on-every-full-gc');
       try {
         (gc as () => void)();
       } finally {
-        setFlagsFromString('--no-compact-on-every-full-gc');
+        if (compacting) setFlag('--no-compact-on-every-full-gc');
       }
     };
   } catch {
     return undefined;
+  }
+}
+
+function setFlag(flag: string): boolean {
+  try {
+    setFlagsFromString(flag);
+    return true;
+  } catch {
+    return false;
   }
 }
 
